@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from config.api import api
+from loket.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("accounts/", include("loket.accounts.urls")),
+    path("contacts/", include("loket.contacts.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "loket.core.views.bad_request"
+handler403 = "loket.core.views.permission_denied"
+handler404 = "loket.core.views.page_not_found"
+handler500 = "loket.core.views.server_error"

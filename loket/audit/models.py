@@ -1,0 +1,85 @@
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class Event(models.Model):
+    """One entry of the history: append-only, each chained to the one before.
+
+    `hash` is SHA-256 over the previous event's hash and this event's canonical
+    content, so changing, removing or reordering any row breaks the chain.
+    Database triggers (see migrations) refuse UPDATE and DELETE.
+    """
+
+    class Verb(models.TextChoices):
+        SIGNED_IN = "account.signed_in", _("Signed in")
+        SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")
+        SIGNED_OUT = "account.signed_out", _("Signed out")
+        LOCKED_OUT = "account.locked_out", _("Locked out")
+        PASSWORD_CHANGED = "account.password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = (
+            "account.password_reset_requested",
+            _("Password reset requested"),
+        )
+        PASSWORD_RESET = "account.password_reset", _("Password reset")
+        INVITATION_SENT = "account.invitation_sent", _("Invitation sent")
+        ACTIVATED = "account.activated", _("Account activated")
+        DEACTIVATED = "account.deactivated", _("Account deactivated")
+        REACTIVATED = "account.reactivated", _("Account reactivated")
+        LANGUAGE_CHANGED = "account.language_changed", _("Language changed")
+
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    verb = models.CharField(_("what"), max_length=64, choices=Verb.choices)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=254, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history events")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
+
+    def canonical(self) -> dict[str, Any]:
+        """The content the hash covers, in a form that survives a database trip."""
+        return {
+            "created_at": self.created_at.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "verb": self.verb,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "target_label": self.target_label,
+            "data": self.data,
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+        }
+
+    def compute_hash(self) -> str:
+        content = json.dumps(
+            self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(f"{self.prev_hash}\n{content}".encode()).hexdigest()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RolesConfig(AppConfig):
+    name = "loket.roles"
+    label = "roles"

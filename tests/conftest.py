@@ -1,0 +1,130 @@
+"""Personas and helpers shared by every test module."""
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client, TestCase
+
+from loket.accounts.models import User
+from loket.core.middleware import SIGNED_IN_AT
+from loket.roles.models import Role, RoleAssignment
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The test client and the live server speak plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    # Argon2 is the configured hasher (tests/test_settings.py checks it); the
+    # suite hashes with a fast one so that fixtures stay quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _commit_callbacks_run_after_each_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs inside a transaction that never commits, so the work an
+    action defers to `transaction.on_commit` (e-mail, tasks) would never run.
+    Run it when each test-client request ends, as a real commit would."""
+    original = Client.request
+
+    def request(self: Client, **kwargs: Any) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)
+
+
+def make_user(
+    email: str,
+    *,
+    kind: str = User.Kind.CONTACT,
+    state: str = User.State.ACTIVE,
+    role: str | None = None,
+    language: str = "en",
+    first_name: str = "",
+) -> User:
+    user = User.objects.create_user(
+        email,
+        PASSWORD if state == User.State.ACTIVE else None,
+        first_name=first_name or email.split("@")[0].capitalize(),
+        last_name="Tester",
+        kind=kind,
+        state=state,
+        language=language,
+    )
+    if role:
+        RoleAssignment.objects.create(user=user, role=Role.objects.get(key=role))
+    return user
+
+
+@pytest.fixture
+def firm_admin(db: None) -> User:
+    return make_user("anna@firm.test", kind=User.Kind.STAFF, role="administrator")
+
+
+@pytest.fixture
+def staff_admin(db: None) -> User:
+    return make_user("bram@firm.test", kind=User.Kind.STAFF, role="staff-administrator")
+
+
+@pytest.fixture
+def staff_member(db: None) -> User:
+    """Staff without any firm role."""
+    return make_user("carla@firm.test", kind=User.Kind.STAFF)
+
+
+@pytest.fixture
+def contact(db: None) -> User:
+    return make_user("daan@client.test")
+
+
+@pytest.fixture
+def other_contact(db: None) -> User:
+    return make_user("eva@other-client.test")
+
+
+@pytest.fixture
+def new_contact(db: None) -> User:
+    return make_user(
+        "femke@client.test",
+        state=User.State.NOT_ACTIVATED,
+        language="nl",
+        first_name="Femke",
+    )
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    """A test client with `user` signed in."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[SIGNED_IN_AT] = time.time()
+        session.save()
+        return client
+
+    return make
+
+
+def sign_in(client: Client, email: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/accounts/sign-in/", {"username": email, "password": password}, **extra
+    )
+
+
+def last_link(path_prefix: str) -> str:
+    """The path of the last link in the newest e-mail that starts with `path_prefix`."""
+    body = mail.outbox[-1].body
+    links = re.findall(r"https?://[^/\s]+(/\S+)", body)
+    matching = [link for link in links if link.startswith(path_prefix)]
+    assert matching, f"no link to {path_prefix} in: {body}"
+    return matching[-1]

@@ -1,0 +1,96 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from loket.accounts.models import User
+from loket.audit import triggers
+from loket.audit.actions import record, verify_chain
+from loket.audit.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def events(contact: User) -> list[Event]:
+    return [
+        record(Event.Verb.SIGNED_IN, actor=contact, target=contact),
+        record(Event.Verb.PASSWORD_CHANGED, actor=contact, target=contact),
+        record(Event.Verb.SIGNED_OUT, actor=contact, target=contact, data={"a": "é"}),
+    ]
+
+
+def verify() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("verify_history", stdout=out)
+    return out.getvalue().strip()
+
+
+def test_events_form_a_chain(events: list[Event]) -> None:
+    assert events[0].prev_hash == "0" * 64
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
+    assert verify() == "intact: 3 events"
+
+
+def test_the_chain_survives_a_trip_through_the_database(events: list[Event]) -> None:
+    for event in Event.objects.all():
+        assert event.compute_hash() == event.hash
+
+
+def test_the_database_refuses_updates(events: list[Event]) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.filter(pk=events[1].pk).update(verb=Event.Verb.SIGNED_OUT)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE audit_event SET actor_label = 'someone'")
+    assert verify() == "intact: 3 events"
+
+
+def test_the_database_refuses_deletes(events: list[Event]) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.filter(pk=events[1].pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+        c.execute("DELETE FROM audit_event")
+    assert Event.objects.count() == 3
+
+
+def test_verify_history_finds_a_changed_row(events: list[Event]) -> None:
+    triggers.drop(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_event SET actor_label = %s WHERE id = %s",
+            ["mallory@evil.test", events[1].pk],
+        )
+    with pytest.raises(CommandError, match=f"broken at event {events[1].pk}"):
+        verify()
+    report = verify_chain()
+    assert report.intact is False
+    assert report.count == 1
+
+
+def test_verify_history_finds_a_removed_row(events: list[Event]) -> None:
+    triggers.drop(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_event WHERE id = %s", [events[1].pk])
+    with pytest.raises(CommandError, match=f"broken at event {events[2].pk}"):
+        verify()
+
+
+def test_verify_history_finds_a_changed_hash_too(events: list[Event]) -> None:
+    triggers.drop(connection)
+    forged = events[1]
+    forged.data = {"forged": True}
+    forged.hash = forged.compute_hash()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_event SET data = %s, hash = %s WHERE id = %s",
+            ['{"forged": true}', forged.hash, forged.pk],
+        )
+    # Rewriting one hash is not enough: the next event still points at the old one.
+    with pytest.raises(CommandError, match=f"broken at event {events[2].pk}"):
+        verify()
+
+
+def test_an_empty_history_is_intact() -> None:
+    assert verify() == "intact: 0 events"
