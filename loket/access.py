@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from django_stubs_ext import StrOrPromise
 
 from loket.accounts.models import User
 from loket.roles.models import RoleAssignment
@@ -29,7 +30,7 @@ class Capability(StrEnum):
     HISTORY_VIEW_ALL = "history.view_all"
 
 
-CAPABILITY_LABELS: dict[Capability, str] = {
+CAPABILITY_LABELS: dict[Capability, StrOrPromise] = {
     Capability.CONTACTS_VIEW: _("See contacts"),
     Capability.CONTACTS_MANAGE: _("Manage contacts"),
     Capability.STAFF_MANAGE: _("Manage staff"),

@@ -12,7 +12,9 @@ def main() -> None:
     for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
         catalogue = polib.pofile(str(po_path))
         catalogue.save_as_mofile(str(po_path.with_suffix(".mo")))
-        print(f"compiled {po_path.relative_to(ROOT)}: {catalogue.percent_translated()}%")
+        print(
+            f"compiled {po_path.relative_to(ROOT)}: {catalogue.percent_translated()}%"
+        )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
@@ -12,9 +12,14 @@ from django.test import Client, TestCase
 
 from loket.accounts.models import User
 from loket.core.middleware import SIGNED_IN_AT
+from loket.roles.builtin import sync_builtin_roles
 from loket.roles.models import Role, RoleAssignment
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 PASSWORD = "correct-horse-battery-staple"
+NEW_PASSWORD_FOR_SMTP = "smtp-delivered-Passw0rd"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,6 +30,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Argon2 is the configured hasher (tests/test_settings.py checks it); the
     # suite hashes with a fast one so that fixtures stay quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Persistent connections from the live server's threads would keep the
+    # PostgreSQL test database busy when it is dropped.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +47,22 @@ def _commit_callbacks_run_after_each_request(monkeypatch: pytest.MonkeyPatch) ->
             return original(self, **kwargs)
 
     monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture(autouse=True)
+def _history_triggers(request: pytest.FixtureRequest) -> None:
+    """Browser tests drop the append-only triggers so that the database can be
+    emptied after them; every database test gets them back."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    from loket.audit import triggers
+
+    triggers.install(connection)
+    # A transactional test empties the tables, seeded rows included.
+    sync_builtin_roles(Role)
 
 
 def make_user(
@@ -100,8 +124,11 @@ def new_contact(db: None) -> User:
     )
 
 
+ClientFor = Callable[[User], Client]
+
+
 @pytest.fixture
-def client_for() -> Callable[[User], Client]:
+def client_for() -> ClientFor:
     """A test client with `user` signed in."""
 
     def make(user: User) -> Client:
@@ -115,7 +142,9 @@ def client_for() -> Callable[[User], Client]:
     return make
 
 
-def sign_in(client: Client, email: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+def sign_in(
+    client: Client, email: str, password: str = PASSWORD, **extra: Any
+) -> "Response":
     return client.post(
         "/accounts/sign-in/", {"username": email, "password": password}, **extra
     )
@@ -123,8 +152,8 @@ def sign_in(client: Client, email: str, password: str = PASSWORD, **extra: str):
 
 def last_link(path_prefix: str) -> str:
     """The path of the last link in the newest e-mail that starts with `path_prefix`."""
-    body = mail.outbox[-1].body
-    links = re.findall(r"https?://[^/\s]+(/\S+)", body)
+    body = str(mail.outbox[-1].body)
+    links: list[str] = re.findall(r"https?://[^/\s]+(/\S+)", body)
     matching = [link for link in links if link.startswith(path_prefix)]
     assert matching, f"no link to {path_prefix} in: {body}"
     return matching[-1]

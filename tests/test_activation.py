@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -7,29 +8,32 @@ from django.test import Client
 
 from loket.accounts.models import User
 from loket.audit.models import Event
-from tests.conftest import last_link
+from tests.conftest import ClientFor, last_link
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a-fresh-Passw0rd-for-femke"
 
 
-def invite(client_for, actor: User, contact: User):  # type: ignore[no-untyped-def]
+def invite(client_for: ClientFor, actor: User, contact: User) -> "Response":
     return client_for(actor).post(f"/contacts/{contact.uuid}/activate/")
 
 
-def choose_password(client: Client, link: str, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def choose_password(
+    client: Client, link: str, password: str = NEW_PASSWORD
+) -> "Response":
     landing = client.get(link)
     assert landing.status_code == 302
     form_url = landing["Location"]
-    return client.post(
-        form_url, {"new_password1": password, "new_password2": password}
-    )
+    return client.post(form_url, {"new_password1": password, "new_password2": password})
 
 
 def test_staff_administrator_activates_a_contact(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     response = invite(client_for, staff_admin, new_contact)
     assert response.status_code == 302
     new_contact.refresh_from_db()
@@ -46,8 +50,8 @@ def test_staff_administrator_activates_a_contact(
 
 
 def test_the_link_sets_a_password_and_lands_in_the_portal(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     invite(client_for, staff_admin, new_contact)
     client = Client()
     link = last_link("/accounts/activate/")
@@ -73,8 +77,8 @@ def test_the_link_sets_a_password_and_lands_in_the_portal(
 
 
 def test_a_weak_password_is_refused_with_a_reason(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     invite(client_for, staff_admin, new_contact)
     response = choose_password(Client(), last_link("/accounts/activate/"), "12345678")
     assert response.status_code == 200
@@ -84,8 +88,8 @@ def test_a_weak_password_is_refused_with_a_reason(
 
 
 def test_a_used_link_is_refused_and_explains_itself(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     invite(client_for, staff_admin, new_contact)
     link = last_link("/accounts/activate/")
     choose_password(Client(), link)
@@ -97,8 +101,8 @@ def test_a_used_link_is_refused_and_explains_itself(
 
 
 def test_an_expired_link_is_refused_and_offers_a_new_one(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     with time_machine.travel(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)):
         invite(client_for, staff_admin, new_contact)
     link = last_link("/accounts/activate/")
@@ -116,8 +120,8 @@ def test_an_expired_link_is_refused_and_offers_a_new_one(
 
 
 def test_only_a_genuine_expired_link_can_ask_for_a_new_one(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     invite(client_for, staff_admin, new_contact)
     response = Client().post(f"/accounts/activate/{new_contact.uuid}/new-link/")
     assert response.status_code == 200
@@ -125,8 +129,8 @@ def test_only_a_genuine_expired_link_can_ask_for_a_new_one(
 
 
 def test_a_resent_invitation_replaces_the_old_link(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     with time_machine.travel(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)) as clock:
         invite(client_for, staff_admin, new_contact)
         old = last_link("/accounts/activate/")
@@ -139,8 +143,8 @@ def test_a_resent_invitation_replaces_the_old_link(
 
 
 def test_a_deactivated_user_cannot_use_the_link(
-    client_for, staff_admin: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, new_contact: User
+) -> None:
     invite(client_for, staff_admin, new_contact)
     link = last_link("/accounts/activate/")
     client_for(staff_admin).post(f"/contacts/{new_contact.uuid}/deactivate/")
@@ -166,16 +170,16 @@ def test_anonymous_cannot_activate_contacts(client: Client, new_contact: User) -
 
 
 def test_a_contact_cannot_see_other_contacts(
-    client_for, contact: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, contact: User, new_contact: User
+) -> None:
     response = client_for(contact).post(f"/contacts/{new_contact.uuid}/activate/")
     assert response.status_code == 404
     assert len(mail.outbox) == 0
 
 
 def test_staff_without_a_role_cannot_activate(
-    client_for, staff_member: User, new_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_member: User, new_contact: User
+) -> None:
     response = client_for(staff_member).post(f"/contacts/{new_contact.uuid}/activate/")
     assert response.status_code == 403
     new_contact.refresh_from_db()
@@ -184,9 +188,11 @@ def test_staff_without_a_role_cannot_activate(
 
 
 def test_an_active_account_cannot_be_invited_again(
-    client_for, staff_admin: User, contact: User
-) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(staff_admin).post(f"/contacts/{contact.uuid}/activate/", follow=True)
+    client_for: ClientFor, staff_admin: User, contact: User
+) -> None:
+    response = client_for(staff_admin).post(
+        f"/contacts/{contact.uuid}/activate/", follow=True
+    )
     assert "Only an account that is not yet active can be invited." in response.text
     assert len(mail.outbox) == 0
     assert not Event.objects.filter(verb=Event.Verb.INVITATION_SENT).exists()

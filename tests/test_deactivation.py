@@ -2,14 +2,14 @@ import pytest
 
 from loket.accounts.models import User
 from loket.audit.models import Event
-from tests.conftest import sign_in
+from tests.conftest import ClientFor, sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def test_deactivation_ends_an_open_session_at_once(
-    client_for, staff_admin: User, contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, contact: User
+) -> None:
     contact_client = client_for(contact)
     assert contact_client.get("/").status_code == 200
     response = client_for(staff_admin).post(f"/contacts/{contact.uuid}/deactivate/")
@@ -25,8 +25,8 @@ def test_deactivation_ends_an_open_session_at_once(
 
 
 def test_reactivation_does_not_revive_old_sessions(
-    client_for, staff_admin: User, contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_admin: User, contact: User
+) -> None:
     contact_client = client_for(contact)
     admin = client_for(staff_admin)
     admin.post(f"/contacts/{contact.uuid}/deactivate/")
@@ -39,18 +39,19 @@ def test_reactivation_does_not_revive_old_sessions(
 
 
 def test_staff_cannot_deactivate_themselves(
-    client_for, firm_admin: User
-) -> None:  # type: ignore[no-untyped-def]
-    from loket.accounts import actions
+    client_for: ClientFor, firm_admin: User
+) -> None:
     from django.core.exceptions import ValidationError
+
+    from loket.accounts import actions
 
     with pytest.raises(ValidationError):
         actions.deactivate_user(firm_admin, actor=firm_admin)
 
 
 def test_staff_without_a_role_cannot_deactivate(
-    client_for, staff_member: User, contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, staff_member: User, contact: User
+) -> None:
     response = client_for(staff_member).post(f"/contacts/{contact.uuid}/deactivate/")
     assert response.status_code == 403
     contact.refresh_from_db()
@@ -58,8 +59,8 @@ def test_staff_without_a_role_cannot_deactivate(
 
 
 def test_a_contact_gets_404_for_another_contact(
-    client_for, contact: User, other_contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, contact: User, other_contact: User
+) -> None:
     response = client_for(contact).post(f"/contacts/{other_contact.uuid}/deactivate/")
     assert response.status_code == 404
     other_contact.refresh_from_db()

@@ -44,7 +44,9 @@ def test_the_lock_does_not_follow_the_account_to_another_address(
     assert response.status_code == 302
 
 
-def test_the_lock_cools_off_after_fifteen_minutes(client: Client, contact: User) -> None:
+def test_the_lock_cools_off_after_fifteen_minutes(
+    client: Client, contact: User
+) -> None:
     with time_machine.travel(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)):
         fail(client, contact.email, 5)
         assert sign_in(client, contact.email, REMOTE_ADDR="10.0.0.1").status_code == 429

@@ -1,21 +1,28 @@
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core import mail
 from django.test import Client
 
 from loket.accounts.models import User
 from loket.audit.models import Event
-from tests.conftest import last_link, sign_in
+from tests.conftest import ClientFor, last_link, sign_in
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "brand-new-Passw0rd-2026"
 
 
-def ask_reset(client: Client, email: str):  # type: ignore[no-untyped-def]
+def ask_reset(client: Client, email: str) -> "Response":
     return client.post("/accounts/password-reset/", {"email": email})
 
 
-def set_new_password(client: Client, link: str, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def set_new_password(
+    client: Client, link: str, password: str = NEW_PASSWORD
+) -> "Response":
     landing = client.get(link)
     if landing.status_code != 302:
         return landing
@@ -55,7 +62,7 @@ def test_a_reset_link_works_once(client: Client, contact: User) -> None:
     assert contact.check_password(NEW_PASSWORD)
 
 
-def test_a_reset_ends_other_sessions(client_for, contact: User) -> None:  # type: ignore[no-untyped-def]
+def test_a_reset_ends_other_sessions(client_for: ClientFor, contact: User) -> None:
     signed_in = client_for(contact)
     assert signed_in.get("/").status_code == 200
     ask_reset(Client(), contact.email)
@@ -87,8 +94,8 @@ def test_a_bad_address_is_explained(client: Client) -> None:
 
 
 def test_changing_the_password_is_recorded_and_keeps_this_session(
-    client_for, contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, contact: User
+) -> None:
     other = client_for(contact)
     client = client_for(contact)
     response = client.post(
@@ -105,7 +112,9 @@ def test_changing_the_password_is_recorded_and_keeps_this_session(
     assert Event.objects.get(verb=Event.Verb.PASSWORD_CHANGED).actor == contact
 
 
-def test_a_wrong_old_password_changes_nothing(client_for, contact: User) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_old_password_changes_nothing(
+    client_for: ClientFor, contact: User
+) -> None:
     response = client_for(contact).post(
         "/accounts/profile/",
         {

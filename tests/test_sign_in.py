@@ -3,7 +3,7 @@ from django.test import Client
 
 from loket.accounts.models import User
 from loket.audit.models import Event
-from tests.conftest import PASSWORD, make_user, sign_in
+from tests.conftest import PASSWORD, ClientFor, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,9 @@ def test_sign_in_page_is_public(client: Client) -> None:
     assert b'name="username"' in response.content
 
 
-def test_good_credentials_sign_in_and_are_recorded(client: Client, contact: User) -> None:
+def test_good_credentials_sign_in_and_are_recorded(
+    client: Client, contact: User
+) -> None:
     response = sign_in(client, contact.email)
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -94,8 +96,8 @@ def test_anonymous_home_redirects_to_sign_in(client: Client) -> None:
 
 
 def test_sign_out_ends_the_session_and_is_recorded(
-    client_for, contact: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, contact: User
+) -> None:
     client = client_for(contact)
     response = client.post("/accounts/sign-out/")
     assert response.status_code == 302
@@ -105,15 +107,15 @@ def test_sign_out_ends_the_session_and_is_recorded(
     assert event.actor == contact
 
 
-def test_sign_out_needs_post(client_for, contact: User) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_needs_post(client_for: ClientFor, contact: User) -> None:
     client = client_for(contact)
     assert client.get("/accounts/sign-out/").status_code == 405
     assert client.get("/").status_code == 200
 
 
 def test_staff_and_contacts_get_their_own_home(
-    client_for, contact: User, staff_admin: User
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: ClientFor, contact: User, staff_admin: User
+) -> None:
     contact_home = client_for(contact).get("/")
     assert "What is asked of me" in contact_home.text
     assert 'href="/contacts/"' not in contact_home.text

@@ -26,7 +26,9 @@ def sign_in(request: HttpRequest, user: User) -> None:
 
 
 @transaction.atomic
-def record_failed_sign_in(request: HttpRequest, *, email: str, locked_out: bool) -> None:
+def record_failed_sign_in(
+    request: HttpRequest, *, email: str, locked_out: bool
+) -> None:
     """Note a refused sign-in; the e-mail typed is kept, the password never."""
     email = email.strip().lower()[:254]
     user = User.objects.filter(email__iexact=email).first()
@@ -147,7 +149,9 @@ def request_password_reset(user: User, *, request: HttpRequest) -> None:
         return
     if user.state != User.State.ACTIVE:
         return
-    record(Event.Verb.PASSWORD_RESET_REQUESTED, actor=None, target=user, request=request)
+    record(
+        Event.Verb.PASSWORD_RESET_REQUESTED, actor=None, target=user, request=request
+    )
     transaction.on_commit(partial(tasks.send_password_reset.enqueue, user.pk))
 
 

@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def username_from_request(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+def username_from_request(
+    request: HttpRequest, credentials: dict[str, Any] | None
+) -> str:
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
     return str(raw).strip().lower()
 
@@ -18,7 +20,9 @@ def lockout_response(
 ) -> HttpResponse:
     from loket.accounts.forms import SignInForm
 
-    form = SignInForm(request, initial={"username": username_from_request(request, credentials)})
+    form = SignInForm(
+        request, initial={"username": username_from_request(request, credentials)}
+    )
     return render(
         request, "accounts/sign_in.html", {"form": form, "locked_out": True}, status=429
     )

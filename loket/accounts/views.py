@@ -1,6 +1,7 @@
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -69,7 +70,12 @@ def activate(request: HttpRequest, user_uuid: UUID, token: str) -> HttpResponse:
     """The invitation link: keep the token in the session and drop it from the
     address bar, so it cannot leak through the Referer header or history."""
     request.session[INVITATION_SESSION_KEY] = token
-    return redirect("accounts:activate-password", user_uuid=user_uuid)
+    response = redirect("accounts:activate-password", user_uuid=user_uuid)
+    invitee = User.objects.filter(uuid=user_uuid).only("language").first()
+    if invitee and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The page speaks the language the invitation was written in.
+        _set_language_cookie(response, invitee.language)
+    return response
 
 
 @login_not_required
@@ -174,14 +180,16 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         language = form.cleaned_data["language"]
         if isinstance(request.user, User):
             actions.set_language(request.user, language=language)
-        from django.conf import settings
-
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=365 * 86400,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-        )
+        _set_language_cookie(response, language)
     return response
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 86400,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )

@@ -31,9 +31,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in User.State.values:
         contacts = contacts.filter(state=state)
-    page = Paginator(contacts.order_by("last_name", "first_name", "email"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        contacts.order_by("last_name", "first_name", "email"), 50
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "contacts/list.html",

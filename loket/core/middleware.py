@@ -7,7 +7,7 @@ from django.contrib import auth
 from django.contrib.auth.middleware import (
     LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
 )
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
 
 from loket.accounts.models import User
@@ -31,7 +31,9 @@ class SessionTimeoutMiddleware:
             # the session; a session without the stamp is not trusted.
             signed_in_at = request.session.get(SIGNED_IN_AT, 0)
             revoked = user.sessions_revoked_at
-            too_old = time.time() - signed_in_at > settings.LOKET_SESSION_ABSOLUTE_SECONDS
+            too_old = (
+                time.time() - signed_in_at > settings.LOKET_SESSION_ABSOLUTE_SECONDS
+            )
             if too_old or (revoked is not None and signed_in_at < revoked.timestamp()):
                 auth.logout(request)
         return self.get_response(request)
@@ -61,9 +63,9 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         self,
         request: HttpRequest,
         view_func: Callable[..., Any],
-        view_args: list[Any],
+        view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

@@ -7,7 +7,9 @@ from loket.core.http import signed_in_user
 
 def home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    template = "core/home_staff.html" if user.is_staff_member else "core/home_contact.html"
+    template = (
+        "core/home_staff.html" if user.is_staff_member else "core/home_contact.html"
+    )
     return render(request, template)
 
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,76 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('actor_label', models.CharField(blank=True, max_length=254)),
-                ('verb', models.CharField(choices=[('account.signed_in', 'Signed in'), ('account.sign_in_failed', 'Sign-in failed'), ('account.signed_out', 'Signed out'), ('account.locked_out', 'Locked out'), ('account.password_changed', 'Password changed'), ('account.password_reset_requested', 'Password reset requested'), ('account.password_reset', 'Password reset'), ('account.invitation_sent', 'Invitation sent'), ('account.activated', 'Account activated'), ('account.deactivated', 'Account deactivated'), ('account.reactivated', 'Account reactivated'), ('account.language_changed', 'Language changed')], max_length=64, verbose_name='what')),
-                ('target_type', models.CharField(blank=True, max_length=64)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('target_label', models.CharField(blank=True, max_length=254)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=512)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, verbose_name="time"),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=254)),
+                (
+                    "verb",
+                    models.CharField(
+                        choices=[
+                            ("account.signed_in", "Signed in"),
+                            ("account.sign_in_failed", "Sign-in failed"),
+                            ("account.signed_out", "Signed out"),
+                            ("account.locked_out", "Locked out"),
+                            ("account.password_changed", "Password changed"),
+                            (
+                                "account.password_reset_requested",
+                                "Password reset requested",
+                            ),
+                            ("account.password_reset", "Password reset"),
+                            ("account.invitation_sent", "Invitation sent"),
+                            ("account.activated", "Account activated"),
+                            ("account.deactivated", "Account deactivated"),
+                            ("account.reactivated", "Account reactivated"),
+                            ("account.language_changed", "Language changed"),
+                        ],
+                        max_length=64,
+                        verbose_name="what",
+                    ),
+                ),
+                ("target_type", models.CharField(blank=True, max_length=64)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                ("target_label", models.CharField(blank=True, max_length=254)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=512)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="actor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'history event',
-                'verbose_name_plural': 'history events',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id'], name='audit_event_target__92b051_idx')],
+                "verbose_name": "history event",
+                "verbose_name_plural": "history events",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["target_type", "target_id"],
+                        name="audit_event_target__92b051_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,31 +14,75 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('scope', models.CharField(choices=[('firm', 'Firm'), ('entity', 'Entity')], max_length=10, verbose_name='scope')),
-                ('capabilities', models.JSONField(default=list, verbose_name='capabilities')),
-                ('builtin', models.BooleanField(default=False, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("key", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("firm", "Firm"), ("entity", "Entity")],
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "capabilities",
+                    models.JSONField(default=list, verbose_name="capabilities"),
+                ),
+                ("builtin", models.BooleanField(default=False, editable=False)),
             ],
             options={
-                'verbose_name': 'role',
-                'verbose_name_plural': 'roles',
-                'ordering': ['name'],
+                "verbose_name": "role",
+                "verbose_name_plural": "roles",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='roles.role')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="roles.role",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('role', 'user'), name='assignment_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("role", "user"), name="assignment_unique"
+                    )
+                ],
             },
         ),
     ]

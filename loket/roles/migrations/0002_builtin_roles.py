@@ -1,20 +1,10 @@
 from django.db import migrations
 
-from loket.access import BUILTIN_FIRM_ROLES
+from loket.roles.builtin import sync_builtin_roles
 
 
 def seed(apps, schema_editor):
-    Role = apps.get_model("roles", "Role")
-    for key, (name, capabilities) in BUILTIN_FIRM_ROLES.items():
-        Role.objects.update_or_create(
-            key=key,
-            defaults={
-                "name": name,
-                "scope": "firm",
-                "capabilities": sorted(capabilities),
-                "builtin": True,
-            },
-        )
+    sync_builtin_roles(apps.get_model("roles", "Role"))
 
 
 class Migration(migrations.Migration):

@@ -9,8 +9,24 @@ from loket.roles.models import Role, RoleAssignment
 
 # (e-mail, first name, last name, kind, state, firm role, language)
 PEOPLE = [
-    ("admin@demo.loket.test", "Anna", "de Vries", "staff", "active", "administrator", "nl"),
-    ("staff@demo.loket.test", "Bram", "Jansen", "staff", "active", "staff-administrator", "en"),
+    (
+        "admin@demo.loket.test",
+        "Anna",
+        "de Vries",
+        "staff",
+        "active",
+        "administrator",
+        "nl",
+    ),
+    (
+        "staff@demo.loket.test",
+        "Bram",
+        "Jansen",
+        "staff",
+        "active",
+        "staff-administrator",
+        "en",
+    ),
     ("accountant@demo.loket.test", "Carla", "Bakker", "staff", "active", None, "nl"),
     ("client@demo.loket.test", "Daan", "Visser", "contact", "active", None, "nl"),
     ("owner@bakkerij.demo.loket.test", "Eva", "Smit", "contact", "active", None, "en"),
