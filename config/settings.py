@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "loket.audit",
     "loket.roles",
     "loket.contacts",
+    "loket.entities",
+    "loket.groups",
     "loket.notifications",
 ]
 

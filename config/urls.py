@@ -8,6 +8,13 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("accounts/", include("loket.accounts.urls")),
     path("contacts/", include("loket.contacts.urls")),
+    path("groups/", include("loket.groups.urls")),
+    path("entities/", include("loket.entities.urls")),
+    path("settings/", include("loket.core.settings_urls")),
+    path("settings/staff/", include("loket.staff.urls")),
+    path("settings/roles/", include("loket.roles.urls")),
+    path("settings/history/", include("loket.audit.urls")),
+    path("accounts/profile/api-tokens/", include("loket.api.urls")),
     path("api/v1/", api.urls),
 ]
 

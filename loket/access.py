@@ -4,22 +4,44 @@ Views and API endpoints fetch objects through the `visible_*` querysets (out
 of scope is a 404, the same as a missing object) and check capabilities with
 `can()` (a visible object without the capability is a 403). Code asks for
 capabilities, never for role names.
+
+What a user may do is the union of the roles assigned to them directly, to
+their groups, and firm-wide. Every function here answers with a bounded number
+of queries whatever the number of entities, groups and assignments, and
+nothing is cached between requests: a change of role applies at once.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django_stubs_ext import StrOrPromise
 
 from loket.accounts.models import User
-from loket.roles.models import RoleAssignment
+from loket.entities.models import Entity
+from loket.groups.models import Group, GroupMembership
+from loket.roles.models import Role, RoleAssignment
 
 
 class Capability(StrEnum):
+    # On an entity: granted by an entity role, or on every entity by a
+    # firm-wide assignment.
+    ENTITY_VIEW = "entity.view"
+    FILES_VIEW = "files.view"
+    ACTIVITIES_VIEW = "activities.view"
+    ACTIVITIES_VIEW_ALL = "activities.view_all"
+    FILES_CREATE = "files.create"
+    ACTIVITIES_CREATE = "activities.create"
+    ENTITY_EDIT = "entity.edit"
+    CONTENT_DELETE = "content.delete"
+    ENTITY_SHARE = "entity.share"
+    HISTORY_VIEW = "history.view"
+    # Firm-wide only.
     CONTACTS_VIEW = "contacts.view"
     CONTACTS_MANAGE = "contacts.manage"
     STAFF_MANAGE = "staff.manage"
@@ -27,10 +49,37 @@ class Capability(StrEnum):
     ENTITIES_MANAGE = "entities.manage"
     SETTINGS_MANAGE = "settings.manage"
     ROLES_MANAGE = "roles.manage"
+    ROLES_SHARE_ANY = "roles.share_any"
     HISTORY_VIEW_ALL = "history.view_all"
 
 
+ENTITY_CAPABILITIES = frozenset(
+    {
+        Capability.ENTITY_VIEW,
+        Capability.FILES_VIEW,
+        Capability.ACTIVITIES_VIEW,
+        Capability.ACTIVITIES_VIEW_ALL,
+        Capability.FILES_CREATE,
+        Capability.ACTIVITIES_CREATE,
+        Capability.ENTITY_EDIT,
+        Capability.CONTENT_DELETE,
+        Capability.ENTITY_SHARE,
+        Capability.HISTORY_VIEW,
+    }
+)
+FIRM_CAPABILITIES = frozenset(Capability) - ENTITY_CAPABILITIES
+
 CAPABILITY_LABELS: dict[Capability, StrOrPromise] = {
+    Capability.ENTITY_VIEW: _("See the entity"),
+    Capability.FILES_VIEW: _("See files"),
+    Capability.ACTIVITIES_VIEW: _("See activities addressed to them"),
+    Capability.ACTIVITIES_VIEW_ALL: _("See all activities"),
+    Capability.FILES_CREATE: _("Create files"),
+    Capability.ACTIVITIES_CREATE: _("Create activities"),
+    Capability.ENTITY_EDIT: _("Edit"),
+    Capability.CONTENT_DELETE: _("Delete"),
+    Capability.ENTITY_SHARE: _("Share"),
+    Capability.HISTORY_VIEW: _("See the history"),
     Capability.CONTACTS_VIEW: _("See contacts"),
     Capability.CONTACTS_MANAGE: _("Manage contacts"),
     Capability.STAFF_MANAGE: _("Manage staff"),
@@ -38,31 +87,147 @@ CAPABILITY_LABELS: dict[Capability, StrOrPromise] = {
     Capability.ENTITIES_MANAGE: _("Manage entities"),
     Capability.SETTINGS_MANAGE: _("Manage settings"),
     Capability.ROLES_MANAGE: _("Manage roles"),
+    Capability.ROLES_SHARE_ANY: _("Hand out any role"),
     Capability.HISTORY_VIEW_ALL: _("See the firm-wide history"),
 }
 
 # Every active staff member holds these without any role.
 STAFF_BASELINE = frozenset({Capability.CONTACTS_VIEW})
 
+_C = Capability
+_CONTACT_ACCESS = frozenset({_C.ENTITY_VIEW, _C.FILES_VIEW, _C.ACTIVITIES_VIEW})
+_READER = _CONTACT_ACCESS | {
+    _C.ACTIVITIES_VIEW_ALL,
+    _C.ACTIVITIES_CREATE,
+    _C.HISTORY_VIEW,
+}
+_EDITOR = _READER | {_C.FILES_CREATE, _C.ENTITY_EDIT, _C.CONTENT_DELETE}
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    name: str
+    scope: str
+    audience: str
+    capabilities: frozenset[Capability]
+
+
+# Built-in roles are data: roles.builtin.sync_builtin_roles keeps the Role table
+# in step (a change here ships a migration that calls it).
+BUILTIN_ROLES: dict[str, BuiltinRole] = {
+    "administrator": BuiltinRole(
+        gettext_noop("Administrator"), "firm", "staff", frozenset(Capability)
+    ),
+    "staff-administrator": BuiltinRole(
+        gettext_noop("Staff Administrator"),
+        "firm",
+        "staff",
+        frozenset({_C.CONTACTS_VIEW, _C.CONTACTS_MANAGE, _C.STAFF_MANAGE}),
+    ),
+    "entity-administrator": BuiltinRole(
+        gettext_noop("Entity Administrator"),
+        "firm",
+        "staff",
+        frozenset(
+            {
+                _C.ENTITIES_MANAGE,
+                _C.GROUPS_MANAGE,
+                _C.ENTITY_VIEW,
+                _C.ENTITY_EDIT,
+                _C.ENTITY_SHARE,
+                _C.ROLES_SHARE_ANY,
+                _C.HISTORY_VIEW,
+            }
+        ),
+    ),
+    "settings-administrator": BuiltinRole(
+        gettext_noop("Settings Administrator"),
+        "firm",
+        "staff",
+        frozenset({_C.SETTINGS_MANAGE}),
+    ),
+    "owner": BuiltinRole(
+        gettext_noop("Owner"), "entity", "staff", frozenset(ENTITY_CAPABILITIES)
+    ),
+    "editor": BuiltinRole(gettext_noop("Editor"), "entity", "staff", _EDITOR),
+    "reader": BuiltinRole(gettext_noop("Reader"), "entity", "staff", _READER),
+    "contact-entity-access": BuiltinRole(
+        gettext_noop("Contact – Entity Access"),  # noqa: RUF001 - the seed's dash
+        "entity",
+        "contact",
+        _CONTACT_ACCESS,
+    ),
+    "contact-entity-staff": BuiltinRole(
+        gettext_noop("Contact – Entity Staff"),  # noqa: RUF001
+        "entity",
+        "contact",
+        _CONTACT_ACCESS | {_C.FILES_CREATE, _C.ACTIVITIES_CREATE},
+    ),
+}
+
 AnyUser = User | AnonymousUser
 
 
-def firm_capabilities(user: AnyUser) -> frozenset[str]:
-    """The firm-wide capabilities of a user, in one query and never cached, so a
-    change of role applies at once."""
-    if not isinstance(user, User) or not user.is_active or not user.is_staff_member:
-        return frozenset()
-    granted: set[str] = set(STAFF_BASELINE)
-    for capabilities in RoleAssignment.objects.filter(user=user).values_list(
-        "role__capabilities", flat=True
-    ):
+def _active(user: AnyUser) -> User | None:
+    if isinstance(user, User) and user.is_active:
+        return user
+    return None
+
+
+def _my_group_ids(user: User) -> "QuerySet[GroupMembership, Any]":
+    return GroupMembership.objects.filter(user=user).values("group_id")
+
+
+def _assignments_of(user: User) -> QuerySet[RoleAssignment]:
+    """Every assignment that applies to `user`: direct, or through a group."""
+    return RoleAssignment.objects.filter(
+        Q(user=user) | Q(group_id__in=_my_group_ids(user))
+    )
+
+
+def _union(capability_lists: QuerySet[RoleAssignment, list[str]]) -> set[str]:
+    granted: set[str] = set()
+    for capabilities in capability_lists:
         granted.update(capabilities)
+    return granted
+
+
+def firm_capabilities(user: AnyUser) -> frozenset[str]:
+    """The capabilities `user` holds firm-wide, in one query."""
+    active = _active(user)
+    if active is None:
+        return frozenset()
+    granted = _union(
+        _assignments_of(active)
+        .filter(entity__isnull=True)
+        .values_list("role__capabilities", flat=True)
+    )
+    if active.is_staff_member:
+        granted |= STAFF_BASELINE
     return frozenset(granted)
 
 
-def can(user: AnyUser, capability: Capability) -> bool:
-    """May `user` use `capability` firm-wide?"""
-    return capability in firm_capabilities(user)
+def entity_capabilities(user: AnyUser, entity: Entity) -> frozenset[str]:
+    """The capabilities `user` holds on `entity` (firm-wide ones included), in
+    one query."""
+    active = _active(user)
+    if active is None:
+        return frozenset()
+    granted = _union(
+        _assignments_of(active)
+        .filter(Q(entity__isnull=True) | Q(entity=entity))
+        .values_list("role__capabilities", flat=True)
+    )
+    if active.is_staff_member:
+        granted |= STAFF_BASELINE
+    return frozenset(granted)
+
+
+def can(user: AnyUser, capability: Capability, entity: Entity | None = None) -> bool:
+    """May `user` use `capability`, on `entity` or firm-wide?"""
+    if entity is None:
+        return capability in firm_capabilities(user)
+    return capability in entity_capabilities(user, entity)
 
 
 def require(condition: bool) -> None:
@@ -71,34 +236,134 @@ def require(condition: bool) -> None:
         raise PermissionDenied
 
 
+def roles_with(capability: Capability) -> list[int]:
+    """Ids of the roles that grant `capability` (roles are few; one query)."""
+    return [
+        pk
+        for pk, capabilities in Role.objects.values_list("pk", "capabilities")
+        if capability in capabilities
+    ]
+
+
+def visible_entities(user: AnyUser) -> QuerySet[Entity]:
+    """The entities `user` may see: all of them with a firm-wide grant, else those
+    on which a direct or group assignment grants `entity.view`."""
+    active = _active(user)
+    if active is None:
+        return Entity.objects.none()
+    firm = firm_capabilities(active)
+    if Capability.ENTITY_VIEW in firm or Capability.ENTITIES_MANAGE in firm:
+        return Entity.objects.all()
+    role_ids = roles_with(Capability.ENTITY_VIEW)
+    direct = RoleAssignment.objects.filter(
+        user=active, entity__isnull=False, role_id__in=role_ids
+    ).values("entity_id")
+    through_groups = RoleAssignment.objects.filter(
+        group_id__in=_my_group_ids(active), entity__isnull=False, role_id__in=role_ids
+    ).values("entity_id")
+    return Entity.objects.filter(id__in=direct.union(through_groups))
+
+
 def visible_contacts(user: AnyUser) -> QuerySet[User]:
-    """The contacts `user` may see: every contact for staff who may see contacts,
-    none otherwise."""
+    """The contacts `user` may see: all of them for staff who may see contacts."""
     contacts = User.objects.filter(kind=User.Kind.CONTACT)
     if can(user, Capability.CONTACTS_VIEW):
         return contacts
     return contacts.none()
 
 
-# Built-in firm roles: data, seeded into the Role table by a migration.
-BUILTIN_FIRM_ROLES: dict[str, tuple[str, frozenset[Capability]]] = {
-    "administrator": (gettext_noop("Administrator"), frozenset(Capability)),
-    "staff-administrator": (
-        gettext_noop("Staff Administrator"),
-        frozenset(
-            {
-                Capability.CONTACTS_VIEW,
-                Capability.CONTACTS_MANAGE,
-                Capability.STAFF_MANAGE,
-            }
-        ),
-    ),
-    "entity-administrator": (
-        gettext_noop("Entity Administrator"),
-        frozenset({Capability.ENTITIES_MANAGE, Capability.GROUPS_MANAGE}),
-    ),
-    "settings-administrator": (
-        gettext_noop("Settings Administrator"),
-        frozenset({Capability.SETTINGS_MANAGE}),
-    ),
-}
+def visible_staff(user: AnyUser) -> QuerySet[User]:
+    """Staff members: visible to every active staff member, to none of the contacts."""
+    staff = User.objects.filter(kind=User.Kind.STAFF)
+    active = _active(user)
+    if active is not None and active.is_staff_member:
+        return staff
+    return staff.none()
+
+
+def visible_groups(user: AnyUser) -> QuerySet[Group]:
+    """Groups: visible to every active staff member (sharing picks from them)."""
+    active = _active(user)
+    if active is not None and active.is_staff_member:
+        return Group.objects.all()
+    return Group.objects.none()
+
+
+def visible_roles(user: AnyUser) -> QuerySet[Role]:
+    active = _active(user)
+    if active is not None and active.is_staff_member:
+        return Role.objects.all()
+    return Role.objects.none()
+
+
+def contacts_with_access(
+    entity: Entity, capability: Capability = Capability.ENTITY_VIEW
+) -> QuerySet[User]:
+    """Contacts who hold `capability` on `entity` through a direct or group
+    assignment: the recipients a request on this entity can be addressed to."""
+    role_ids = roles_with(capability)
+    direct = RoleAssignment.objects.filter(
+        entity=entity, role_id__in=role_ids, user__isnull=False
+    ).values("user_id")
+    through_groups = GroupMembership.objects.filter(
+        group__assignments__entity=entity,
+        group__assignments__role_id__in=role_ids,
+    ).values("user_id")
+    return User.objects.filter(
+        kind=User.Kind.CONTACT, id__in=direct.union(through_groups)
+    ).exclude(state=User.State.DEACTIVATED)
+
+
+@dataclass(frozen=True)
+class HeldRole:
+    """A role a principal holds on an entity, and where it comes from."""
+
+    role: Role
+    assignment: RoleAssignment
+    via_group: Group | None
+    firm_wide: bool
+
+    @property
+    def direct(self) -> bool:
+        return self.via_group is None and not self.firm_wide
+
+
+def roles_of(principal: User | Group, entity: Entity) -> list[HeldRole]:
+    """The roles `principal` holds on `entity`, each with its source: direct,
+    through a group, firm-wide. One query."""
+    if isinstance(principal, Group):
+        scope = RoleAssignment.objects.filter(group=principal)
+    else:
+        scope = _assignments_of(principal)
+    assignments = (
+        scope.filter(Q(entity__isnull=True) | Q(entity=entity))
+        .select_related("role", "group")
+        .order_by("role__name", "pk")
+    )
+    held = []
+    for assignment in assignments:
+        via = (
+            assignment.group
+            if assignment.group_id and isinstance(principal, User)
+            else None
+        )
+        held.append(
+            HeldRole(
+                role=assignment.role,
+                assignment=assignment,
+                via_group=via,
+                firm_wide=assignment.entity_id is None,
+            )
+        )
+    return held
+
+
+def may_hand_out(user: AnyUser, role: Role, entity: Entity) -> bool:
+    """The sharing rule: `user` may share `entity` and holds every capability of
+    `role` there, or may hand out any role."""
+    held = entity_capabilities(user, entity)
+    if Capability.ENTITY_SHARE not in held:
+        return False
+    if Capability.ROLES_SHARE_ANY in held:
+        return True
+    return set(role.capabilities) <= held

@@ -13,6 +13,8 @@ from django.test import Client, TestCase
 from loket.accounts.models import User
 from loket.core.middleware import SIGNED_IN_AT
 from loket.roles.builtin import sync_builtin_roles
+from loket.entities.models import Entity
+from loket.groups.models import Group, GroupMembership
 from loket.roles.models import Role, RoleAssignment
 
 if TYPE_CHECKING:
@@ -73,7 +75,9 @@ def make_user(
     role: str | None = None,
     language: str = "en",
     first_name: str = "",
+    client_entity: Entity | None = None,
 ) -> User:
+    """A user; `role` names a built-in firm role held firm-wide."""
     user = User.objects.create_user(
         email,
         PASSWORD if state == User.State.ACTIVE else None,
@@ -82,10 +86,34 @@ def make_user(
         kind=kind,
         state=state,
         language=language,
+        client_entity=client_entity,
     )
     if role:
         RoleAssignment.objects.create(user=user, role=Role.objects.get(key=role))
     return user
+
+
+def grant(principal: User | Group, role_key: str, entity: Entity | None) -> None:
+    """Give a built-in role on `entity` (or firm-wide) without going through the
+    share action: for arranging a test, not for testing sharing."""
+    role = Role.objects.get(key=role_key)
+    if isinstance(principal, Group):
+        RoleAssignment.objects.create(role=role, entity=entity, group=principal)
+    else:
+        RoleAssignment.objects.create(role=role, entity=entity, user=principal)
+
+
+# The personas. `entity` is the client entity most tests act on.
+
+
+@pytest.fixture
+def entity(db: None) -> Entity:
+    return Entity.objects.create(name="Bakkerij de Vries BV", client_number="C-1001")
+
+
+@pytest.fixture
+def other_entity(db: None) -> Entity:
+    return Entity.objects.create(name="Garage Jansen VOF", client_number="C-2002")
 
 
 @pytest.fixture
@@ -99,28 +127,92 @@ def staff_admin(db: None) -> User:
 
 
 @pytest.fixture
+def entity_admin(db: None) -> User:
+    return make_user(
+        "erik@firm.test", kind=User.Kind.STAFF, role="entity-administrator"
+    )
+
+
+@pytest.fixture
+def settings_admin(db: None) -> User:
+    return make_user(
+        "sara@firm.test", kind=User.Kind.STAFF, role="settings-administrator"
+    )
+
+
+@pytest.fixture
 def staff_member(db: None) -> User:
-    """Staff without any firm role."""
+    """Staff without any role."""
     return make_user("carla@firm.test", kind=User.Kind.STAFF)
 
 
 @pytest.fixture
-def contact(db: None) -> User:
-    return make_user("daan@client.test")
+def staff_owner(entity: Entity) -> User:
+    user = make_user("olga@firm.test", kind=User.Kind.STAFF)
+    grant(user, "owner", entity)
+    return user
 
 
 @pytest.fixture
-def other_contact(db: None) -> User:
-    return make_user("eva@other-client.test")
+def staff_reader(entity: Entity) -> User:
+    user = make_user("ruud@firm.test", kind=User.Kind.STAFF)
+    grant(user, "reader", entity)
+    return user
 
 
 @pytest.fixture
-def new_contact(db: None) -> User:
+def contact(entity: Entity) -> User:
+    """Contact – Entity Staff on `entity`, their client entity."""
+    user = make_user("daan@client.test", client_entity=entity)
+    grant(user, "contact-entity-staff", entity)
+    return user
+
+
+@pytest.fixture
+def viewer_contact(entity: Entity) -> User:
+    """Contact – Entity Access on `entity`."""
+    user = make_user("vera@client.test", client_entity=entity)
+    grant(user, "contact-entity-access", entity)
+    return user
+
+
+@pytest.fixture
+def contact_group(entity: Entity) -> Group:
+    """A contact group holding Contact – Entity Staff on `entity`."""
+    group = Group.objects.create(kind=Group.Kind.CONTACT, name="Directie De Vries")
+    grant(group, "contact-entity-staff", entity)
+    return group
+
+
+@pytest.fixture
+def group_contact(contact_group: Group, entity: Entity) -> User:
+    """A contact with access to `entity` only through `contact_group`."""
+    user = make_user("gerda@client.test", client_entity=entity)
+    GroupMembership.objects.create(group=contact_group, user=user)
+    return user
+
+
+@pytest.fixture
+def outsider(other_entity: Entity) -> User:
+    """A contact of another entity: sees nothing of `entity`."""
+    user = make_user("eva@other-client.test", client_entity=other_entity)
+    grant(user, "contact-entity-staff", other_entity)
+    return user
+
+
+@pytest.fixture
+def other_contact(outsider: User) -> User:
+    return outsider
+
+
+@pytest.fixture
+def new_contact(entity: Entity) -> User:
     return make_user(
         "femke@client.test",
         state=User.State.NOT_ACTIVATED,
         language="nl",
         first_name="Femke",
+        client_entity=entity,
     )
 
 

@@ -2,6 +2,7 @@
 
 import time
 from functools import partial
+from typing import Any
 
 from django.contrib import auth
 from django.core.exceptions import ValidationError
@@ -13,7 +14,9 @@ from django.utils.translation import gettext as _
 from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
+from loket.core.changes import apply_changes
 from loket.core.middleware import SIGNED_IN_AT
+from loket.entities.models import Entity
 from loket.notifications import tasks
 
 
@@ -178,4 +181,97 @@ def change_password(user: User, *, password: str, request: HttpRequest) -> User:
 def set_language(user: User, *, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
+    return user
+
+
+def _email_taken(email: str, exclude: User | None = None) -> bool:
+    clash = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    return clash.exists()
+
+
+@transaction.atomic
+def create_person(
+    *,
+    kind: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str = User.Language.NL,
+    client_entity: Entity | None = None,
+    actor: User,
+    request: HttpRequest | None = None,
+    data: dict[str, Any] | None = None,
+) -> User:
+    """Add a contact or a staff member; the account starts *not activated*."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if _email_taken(email):
+        raise ValidationError(
+            {"email": _("A user with this e-mail address exists.")}, code="duplicate"
+        )
+    if kind == User.Kind.CONTACT and client_entity is None:
+        raise ValidationError(
+            {"client_entity": _("Choose the contact's client entity.")},
+            code="required",
+        )
+    user = User(
+        kind=kind,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        language=language,
+        client_entity=client_entity if kind == User.Kind.CONTACT else None,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    record(
+        Event.Verb.CONTACT_CREATED
+        if kind == User.Kind.CONTACT
+        else Event.Verb.STAFF_CREATED,
+        actor=actor,
+        target=user,
+        entity=user.client_entity,
+        data={"email": email, **(data or {})},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def update_person(
+    user: User,
+    *,
+    actor: User,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> User:
+    """Change a person's details; the e-mail address stays unique."""
+    if "email" in changes:
+        changes["email"] = User.objects.normalize_email(
+            changes["email"].strip()
+        ).lower()
+        if _email_taken(changes["email"], exclude=user):
+            raise ValidationError(
+                {"email": _("A user with this e-mail address exists.")},
+                code="duplicate",
+            )
+    if user.is_contact and "client_entity" in changes and not changes["client_entity"]:
+        raise ValidationError(
+            {"client_entity": _("Choose the contact's client entity.")},
+            code="required",
+        )
+    diff = apply_changes(user, changes)
+    if diff:
+        user.full_clean()
+        user.save()
+        record(
+            Event.Verb.CONTACT_CHANGED if user.is_contact else Event.Verb.STAFF_CHANGED,
+            actor=actor,
+            target=user,
+            entity=user.client_entity,
+            data=diff,
+            request=request,
+        )
     return user

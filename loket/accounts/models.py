@@ -57,6 +57,14 @@ class User(AbstractBaseUser):
         choices=State.choices,
         default=State.NOT_ACTIVATED,
     )
+    client_entity = models.ForeignKey(
+        "entities.Entity",
+        verbose_name=_("client entity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="client_contacts",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     invited_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -109,3 +117,24 @@ class User(AbstractBaseUser):
 
     def get_short_name(self) -> str:
         return self.first_name
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from loket.accounts.models import User
 from loket.audit.models import GENESIS_HASH, Event
+from loket.entities.models import Entity
 
 # Any constant will do: it names the lock that serialises writers of the chain.
 _CHAIN_LOCK_ID = 7_405_371
@@ -39,20 +40,25 @@ def record(
     actor: User | None,
     target: models.Model | None = None,
     target_label: str = "",
+    entity: Entity | None = None,
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> Event:
     """Append one event to the history, inside the caller's transaction.
 
     `target` is the object acted on; its `uuid` (or primary key) and `str()` are
-    kept so the event still reads well if the object is later changed.
+    kept so the event still reads well if the object is later changed. `entity`
+    files the event in that entity's history (an entity target files itself).
     """
+    if entity is None and isinstance(target, Entity):
+        entity = target
     _lock_chain()
     previous = Event.objects.order_by("-id").values_list("hash", flat=True).first()
     event = Event(
         created_at=timezone.now(),
         actor=actor,
         actor_label=actor.email if actor else "",
+        entity=entity,
         verb=verb,
         data=data or {},
         ip_address=client_ip(request),

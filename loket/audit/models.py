@@ -32,7 +32,26 @@ class Event(models.Model):
         ACTIVATED = "account.activated", _("Account activated")
         DEACTIVATED = "account.deactivated", _("Account deactivated")
         REACTIVATED = "account.reactivated", _("Account reactivated")
-        LANGUAGE_CHANGED = "account.language_changed", _("Language changed")
+        API_TOKEN_CREATED = "account.api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "account.api_token_revoked", _("API token revoked")
+        CONTACT_CREATED = "contact.created", _("Contact created")
+        CONTACT_CHANGED = "contact.changed", _("Contact changed")
+        CONTACTS_IMPORTED = "contact.imported", _("Contacts imported")
+        STAFF_CREATED = "staff.created", _("Staff member created")
+        STAFF_CHANGED = "staff.changed", _("Staff member changed")
+        GROUP_CREATED = "group.created", _("Group created")
+        GROUP_CHANGED = "group.changed", _("Group changed")
+        GROUP_MEMBER_ADDED = "group.member_added", _("Group member added")
+        GROUP_MEMBER_REMOVED = "group.member_removed", _("Group member removed")
+        ENTITY_CREATED = "entity.created", _("Entity created")
+        ENTITY_CHANGED = "entity.changed", _("Entity changed")
+        ENTITY_ARCHIVED = "entity.archived", _("Entity archived")
+        ENTITY_RESTORED = "entity.restored", _("Entity restored")
+        ROLE_CREATED = "role.created", _("Role created")
+        ROLE_CHANGED = "role.changed", _("Role changed")
+        ACCESS_GRANTED = "access.granted", _("Access granted")
+        ACCESS_CHANGED = "access.changed", _("Access changed")
+        ACCESS_REVOKED = "access.revoked", _("Access revoked")
 
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
@@ -44,6 +63,14 @@ class Event(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(max_length=254, blank=True)
+    entity = models.ForeignKey(
+        "entities.Entity",
+        verbose_name=_("entity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     verb = models.CharField(_("what"), max_length=64, choices=Verb.choices)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
@@ -58,7 +85,10 @@ class Event(models.Model):
         verbose_name = _("history event")
         verbose_name_plural = _("history events")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["entity", "-id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
@@ -69,6 +99,7 @@ class Event(models.Model):
             "created_at": self.created_at.isoformat(timespec="microseconds"),
             "actor": self.actor_id,
             "actor_label": self.actor_label,
+            "entity": self.entity_id,
             "verb": self.verb,
             "target_type": self.target_type,
             "target_id": self.target_id,

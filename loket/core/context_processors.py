@@ -1,33 +1,53 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 
+
+def _always(user: User) -> bool:
+    return True
+
+
+def _may_see_contacts(user: User) -> bool:
+    from loket import access
+
+    return access.can(user, access.Capability.CONTACTS_VIEW)
+
+
+def _has_settings(user: User) -> bool:
+    from loket.core.views import settings_sections
+
+    return bool(settings_sections(user))
+
+
 # The firm menu for staff, in the seed's order. A section appears once its
-# pages exist (later issues add Groups, Entities, Activities and Settings).
-STAFF_MENU = [
-    ("contacts:list", _("Contacts")),
-    ("groups:list", _("Groups")),
-    ("entities:list", _("Entities")),
-    ("activities:list", _("Activities")),
-    ("settings:index", _("Settings")),
+# pages exist (Activities arrives with requests) and the user may use it.
+STAFF_MENU: list[tuple[str, Any, Callable[[User], bool]]] = [
+    ("contacts:list", _("Contacts"), _may_see_contacts),
+    ("groups:list", _("Groups"), _always),
+    ("entities:list", _("Entities"), _always),
+    ("activities:list", _("Activities"), _always),
+    ("settings:index", _("Settings"), _has_settings),
 ]
 
 
-def _menu(request: HttpRequest) -> list[dict[str, Any]]:
+def _menu(request: HttpRequest, user: User) -> list[dict[str, Any]]:
     items = []
-    for name, label in STAFF_MENU:
+    for name, label, shown in STAFF_MENU:
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append(
-            {"url": url, "label": label, "active": request.path.startswith(url)}
-        )
+        if shown(user):
+            items.append(
+                {"url": url, "label": label, "active": request.path.startswith(url)}
+            )
     return items
 
 
@@ -36,5 +56,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     is_staff = isinstance(user, User) and user.is_staff_member
     return {
         "firm_name": settings.LOKET_FIRM_NAME,
-        "staff_menu": _menu(request) if is_staff else [],
+        # Lazy: pages that never draw the menu run none of its queries.
+        "staff_menu": SimpleLazyObject(lambda: _menu(request, user))
+        if is_staff
+        else [],
     }

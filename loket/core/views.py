@@ -1,7 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
+from loket import access
+from loket.access import Capability
+from loket.accounts.models import User
 from loket.core.http import signed_in_user
 
 
@@ -40,3 +45,40 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "errors/500.html")
+
+
+# The sections of Settings, each shown to those holding its capability.
+SETTINGS_SECTIONS = [
+    ("staff:list", Capability.STAFF_MANAGE, _("Staff"), _("Invite and manage staff.")),
+    (
+        "roles:list",
+        Capability.ROLES_MANAGE,
+        _("Roles"),
+        _("Built-in and custom roles, and firm-wide roles."),
+    ),
+    (
+        "history:firm",
+        Capability.HISTORY_VIEW_ALL,
+        _("History"),
+        _("Everything that happened in the firm."),
+    ),
+]
+
+
+def settings_sections(user: User) -> list[dict[str, str]]:
+    held = access.firm_capabilities(user)
+    sections = []
+    for url_name, capability, title, text in SETTINGS_SECTIONS:
+        if capability in held:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            sections.append({"url": url, "title": str(title), "text": str(text)})
+    return sections
+
+
+def settings_index(request: HttpRequest) -> HttpResponse:
+    sections = settings_sections(signed_in_user(request))
+    access.require(bool(sections))
+    return render(request, "core/settings.html", {"sections": sections})

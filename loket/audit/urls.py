@@ -1,0 +1,7 @@
+from django.urls import path
+
+from loket.audit import views
+
+app_name = "history"
+
+urlpatterns = [path("", views.firm_history, name="firm")]
