@@ -152,13 +152,13 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
     "editor": BuiltinRole(gettext_noop("Editor"), "entity", "staff", _EDITOR),
     "reader": BuiltinRole(gettext_noop("Reader"), "entity", "staff", _READER),
     "contact-entity-access": BuiltinRole(
-        gettext_noop("Contact – Entity Access"),  # noqa: RUF001 - the seed's dash
+        gettext_noop("Contact – Entity Access"),
         "entity",
         "contact",
         _CONTACT_ACCESS,
     ),
     "contact-entity-staff": BuiltinRole(
-        gettext_noop("Contact – Entity Staff"),  # noqa: RUF001
+        gettext_noop("Contact – Entity Staff"),
         "entity",
         "contact",
         _CONTACT_ACCESS | {_C.FILES_CREATE, _C.ACTIVITIES_CREATE},

@@ -12,9 +12,9 @@ from django.test import Client, TestCase
 
 from loket.accounts.models import User
 from loket.core.middleware import SIGNED_IN_AT
-from loket.roles.builtin import sync_builtin_roles
 from loket.entities.models import Entity
 from loket.groups.models import Group, GroupMembership
+from loket.roles.builtin import sync_builtin_roles
 from loket.roles.models import Role, RoleAssignment
 
 if TYPE_CHECKING:

@@ -53,11 +53,9 @@ def _menu(request: HttpRequest, user: User) -> list[dict[str, Any]]:
 
 def portal(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    is_staff = isinstance(user, User) and user.is_staff_member
-    return {
-        "firm_name": settings.LOKET_FIRM_NAME,
+    menu: Any = []
+    if isinstance(user, User) and user.is_staff_member:
+        staff = user
         # Lazy: pages that never draw the menu run none of its queries.
-        "staff_menu": SimpleLazyObject(lambda: _menu(request, user))
-        if is_staff
-        else [],
-    }
+        menu = SimpleLazyObject(lambda: _menu(request, staff))
+    return {"firm_name": settings.LOKET_FIRM_NAME, "staff_menu": menu}
