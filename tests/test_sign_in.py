@@ -3,6 +3,7 @@ from django.test import Client
 
 from loket.accounts.models import User
 from loket.audit.models import Event
+from loket.entities.models import Entity
 from tests.conftest import PASSWORD, ClientFor, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,11 @@ def test_staff_and_contacts_get_their_own_home(
     assert 'href="/contacts/"' not in contact_home.text
     staff_home = client_for(staff_admin).get("/")
     assert 'href="/contacts/"' in staff_home.text
+
+
+def test_a_contact_home_lists_the_entities_shared_with_them(
+    client_for: ClientFor, contact: User, entity: Entity, other_entity: Entity
+) -> None:
+    page = client_for(contact).get("/")
+    assert entity.name in page.text
+    assert other_entity.name not in page.text
