@@ -12,10 +12,12 @@ from loket.core.http import signed_in_user
 
 def home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    template = (
-        "core/home_staff.html" if user.is_staff_member else "core/home_contact.html"
+    if user.is_staff_member:
+        return render(request, "core/home_staff.html")
+    entities = access.visible_entities(user).filter(archived_at__isnull=True)
+    return render(
+        request, "core/home_contact.html", {"entities": entities.order_by("name")}
     )
-    return render(request, template)
 
 
 @login_not_required
