@@ -7,6 +7,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from loket.accounts.models import User
 from loket.audit.models import GENESIS_HASH, Event
@@ -90,11 +91,17 @@ def _walk(events: Iterator[Event]) -> ChainReport:
     for event in events:
         if event.prev_hash != expected_prev:
             return ChainReport(
-                False, count, event.pk, "its link to the previous event is broken"
+                False,
+                count,
+                event.pk,
+                gettext_noop("its link to the previous event is broken"),
             )
         if event.compute_hash() != event.hash:
             return ChainReport(
-                False, count, event.pk, "its content does not match its hash"
+                False,
+                count,
+                event.pk,
+                gettext_noop("its content does not match its hash"),
             )
         expected_prev = event.hash
         count += 1

@@ -73,11 +73,11 @@ class Command(BaseCommand):
             entities[number] = entity
         people = {row[0]: self._person(row, actor=admin) for row in PEOPLE}
         roles = {role.key: role for role in Role.objects.all()}
-        for name, kind, members, role_key, number in GROUPS:
-            group = Group.objects.filter(kind=kind, name=name).first()
+        for name, group_kind, members, role_key, number in GROUPS:
+            group = Group.objects.filter(kind=group_kind, name=name).first()
             if group is None:
                 group = group_actions.create_group(
-                    kind=kind,
+                    kind=group_kind,
                     name=name,
                     members=[people[email] for email in members],
                     actor=admin,
@@ -129,7 +129,7 @@ class Command(BaseCommand):
             "Loket demo firm is ready. Open http://127.0.0.1:8000 and sign in with:",
             "",
         ]
-        for email, first, last, kind, state, role_key, _lang, number in PEOPLE:
+        for email, first, last, kind, state, role_key, _lang, _number in PEOPLE:
             if state != "active":
                 continue
             what = role_key or ("staff member" if kind == "staff" else "contact")
