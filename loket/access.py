@@ -364,6 +364,40 @@ def may_hand_out(user: AnyUser, role: Role, entity: Entity) -> bool:
     held = entity_capabilities(user, entity)
     if Capability.ENTITY_SHARE not in held:
         return False
+    return Capability.ROLES_SHARE_ANY in held or set(role.capabilities) <= held
+
+
+def roles_to_hand_out(user: AnyUser, entity: Entity) -> list[Role]:
+    """The entity roles `user` may give on `entity` (the sharing rule), in two
+    queries whatever the number of roles."""
+    held = entity_capabilities(user, entity)
+    if Capability.ENTITY_SHARE not in held:
+        return []
+    roles = Role.objects.filter(scope=Role.Scope.ENTITY)
     if Capability.ROLES_SHARE_ANY in held:
-        return True
-    return set(role.capabilities) <= held
+        return list(roles)
+    return [role for role in roles if set(role.capabilities) <= held]
+
+
+def may_hand_out_firm_wide(user: AnyUser, role: Role) -> bool:
+    """The sharing rule, firm-wide: only roles whose capabilities `user` holds
+    firm-wide, unless they may hand out any role."""
+    held = firm_capabilities(user)
+    return Capability.ROLES_SHARE_ANY in held or set(role.capabilities) <= held
+
+
+def holders_of(capability: Capability) -> QuerySet[User]:
+    """Active staff who hold `capability` firm-wide, directly or through a group."""
+    role_ids = roles_with(capability)
+    direct = RoleAssignment.objects.filter(
+        entity__isnull=True, role_id__in=role_ids, user__isnull=False
+    ).values("user_id")
+    through_groups = GroupMembership.objects.filter(
+        group__assignments__entity__isnull=True,
+        group__assignments__role_id__in=role_ids,
+    ).values("user_id")
+    return User.objects.filter(
+        kind=User.Kind.STAFF,
+        state=User.State.ACTIVE,
+        id__in=direct.union(through_groups),
+    )

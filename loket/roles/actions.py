@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from loket import access
 from loket.access import ENTITY_CAPABILITIES, Capability
 from loket.accounts.models import User
 from loket.audit.actions import record
@@ -180,6 +181,37 @@ def share_entity(
 
 
 @transaction.atomic
+def share_entity_with(
+    entity: Entity,
+    *,
+    grants: Iterable[tuple[Principal, Iterable[Role]]],
+    actor: User,
+) -> list[RoleAssignment]:
+    """The Share dialog's outcome: each principal gets its own roles on `entity`.
+    All or nothing."""
+    created = []
+    for principal, roles in grants:
+        created += share_entity(
+            entity, principals=[principal], roles=list(roles), actor=actor
+        )
+    return created
+
+
+def _keep_an_administrator(assignment: RoleAssignment, old_role: Role) -> None:
+    """Called after a firm-wide assignment lost `old_role`, inside the action's
+    transaction: refuse (and so roll back) if nobody can manage roles any more,
+    which would lock the firm out of its own settings."""
+    manage = Capability.ROLES_MANAGE
+    if assignment.entity_id is not None or manage not in old_role.capabilities:
+        return
+    if not access.holders_of(manage).exists():
+        raise ValidationError(
+            _("At least one administrator who can manage roles must remain."),
+            code="last_administrator",
+        )
+
+
+@transaction.atomic
 def assign_firm_role(
     role: Role, principal: Principal, *, actor: User
 ) -> RoleAssignment | None:
@@ -208,6 +240,7 @@ def change_access(
     old = assignment.role
     assignment.role = role
     assignment.save(update_fields=["role"])
+    _keep_an_administrator(assignment, old)
     record(
         Event.Verb.ACCESS_CHANGED,
         actor=actor,
@@ -236,3 +269,4 @@ def revoke_access(assignment: RoleAssignment, *, actor: User) -> None:
         | _describe(principal),
     )
     assignment.delete()
+    _keep_an_administrator(assignment, assignment.role)
