@@ -1,18 +1,44 @@
 """The JSON API at /api/v1/: each app adds its router here."""
 
-from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
-from ninja.security import django_auth
+from django.http import Http404, HttpRequest
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Router, Schema
+from ninja.operation import Operation
 
 from loket.accounts.models import User
+from loket.api import access, contacts, entities, errors, groups, roles, staff, tokens
+from loket.api.auth import API_AUTH, caller
 
-api = NinjaAPI(
+
+class LoketAPI(NinjaAPI):
+    def get_operation_url_name(self, operation: Operation, router: Router) -> str:
+        # House style: kebab-case URL names (api:list-contacts).
+        return operation.view_func.__name__.replace("_", "-")
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = errors.json_method_not_allowed(pattern.callback)
+        return patterns, app_name, namespace
+
+
+api = LoketAPI(
     title="Loket API",
     version="1",
+    description=(
+        "Loket's JSON API. Authenticate with a personal API token "
+        "(`Authorization: Bearer lok_…`, made on your profile page) or, from "
+        "the browser, with your session and its CSRF token. Errors are "
+        '`{"detail": ...}`: 400 malformed, 401 not authenticated, 403 not '
+        "allowed, 404 missing or out of reach, 409 conflict, 422 invalid."
+    ),
     urls_namespace="api",
-    auth=django_auth,
+    auth=API_AUTH,
     docs_url="/docs",
 )
+errors.install(api)
 
 
 class MeOut(Schema):
@@ -27,8 +53,7 @@ class MeOut(Schema):
 @api.get("/me", response=MeOut, tags=["accounts"])
 def me(request: HttpRequest) -> MeOut:
     """The signed-in user."""
-    user = getattr(request, "auth", None)
-    assert isinstance(user, User)
+    user: User = caller(request)
     return MeOut(
         uuid=str(user.uuid),
         email=user.email,
@@ -37,3 +62,29 @@ def me(request: HttpRequest) -> MeOut:
         kind=user.kind,
         language=user.language,
     )
+
+
+api.add_router("/contacts", contacts.router)
+api.add_router("/staff", staff.router)
+api.add_router("/groups", groups.router)
+api.add_router("/entities", entities.router)
+api.add_router("/entities", access.router)
+api.add_router("/roles", roles.router)
+api.add_router("/tokens", tokens.router)
+
+# Last: any other path under /api/v1/ answers in JSON too, not with the HTML
+# 404 page (after authentication, like every route).
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:rest}",
+    include_in_schema=False,
+    url_name="not-found",
+)
+def not_found(request: HttpRequest, rest: str) -> None:
+    raise Http404
+
+
+api.add_router("", fallback)

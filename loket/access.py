@@ -401,3 +401,13 @@ def holders_of(capability: Capability) -> QuerySet[User]:
         state=User.State.ACTIVE,
         id__in=direct.union(through_groups),
     )
+
+
+def assignable_client_entities(user: AnyUser) -> QuerySet[Entity]:
+    """Entities `user` may give a contact as its client entity (or filter contacts
+    by): every entity for whoever manages contacts — a Staff Administrator holds
+    no entity role, yet names each new contact's client entity — and the visible
+    ones for anyone else. Naming the client entity grants no access."""
+    if can(user, Capability.CONTACTS_MANAGE):
+        return Entity.objects.all()
+    return visible_entities(user)

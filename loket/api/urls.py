@@ -4,4 +4,7 @@ from loket.api import views
 
 app_name = "api-tokens"
 
-urlpatterns = [path("", views.token_list, name="list")]
+urlpatterns = [
+    path("", views.token_list, name="list"),
+    path("<uuid:token_uuid>/revoke/", views.token_revoke, name="revoke"),
+]

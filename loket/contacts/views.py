@@ -1,57 +1,247 @@
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from loket import access
 from loket.access import Capability
 from loket.accounts import actions
 from loket.accounts.models import User
+from loket.contacts import exporting, importing
+from loket.contacts.actions import import_contacts
+from loket.contacts.forms import (
+    ContactFilterForm,
+    ContactForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    client_entities,
+)
 from loket.core.http import signed_in_user
+from loket.roles.models import RoleAssignment
+
+IMPORT_SESSION_KEY = "loket_contact_import"
+PAGE_SIZE = 50
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST (even an empty one), else None: an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
+def _filtered(request: HttpRequest, user: User) -> tuple[QuerySet[User], Any]:
+    """The contacts the list's query string selects, and its filter form."""
+    filters = ContactFilterForm(request.GET, entities=client_entities(user))
+    contacts = filters.apply(access.visible_contacts(user))
+    return contacts.order_by("last_name", "first_name", "email"), filters
 
 
 def contact_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     access.require(access.can(user, Capability.CONTACTS_VIEW))
-    contacts = access.visible_contacts(user)
-    query = request.GET.get("q", "").strip()
-    if query:
-        contacts = contacts.filter(
-            Q(email__icontains=query)
-            | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-        )
-    state = request.GET.get("state", "")
-    if state in User.State.values:
-        contacts = contacts.filter(state=state)
-    page = Paginator(
-        contacts.order_by("last_name", "first_name", "email"), 50
-    ).get_page(request.GET.get("page"))
+    contacts, filters = _filtered(request, user)
+    page = Paginator(contacts.select_related("client_entity"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "contacts/list.html",
-        {"page": page, "query": query, "state": state, "states": User.State.choices},
+        {
+            "page": page,
+            "filters": filters,
+            "can_manage": access.can(user, Capability.CONTACTS_MANAGE),
+        },
     )
+
+
+def export_csv(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.CONTACTS_VIEW))
+    return exporting.csv_response(_filtered(request, user)[0])
+
+
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.CONTACTS_VIEW))
+    return exporting.xlsx_response(_filtered(request, user)[0])
+
+
+def _entity_access(contact: User, viewer: User) -> list[dict[str, Any]]:
+    """The contact's roles on entities, directly or through a group, and
+    whether `viewer` may open each entity."""
+    assignments = list(
+        RoleAssignment.objects.filter(
+            Q(user=contact) | Q(group__memberships__user=contact),
+            entity__isnull=False,
+        )
+        .select_related("entity", "role", "group")
+        .order_by("entity__name", "role__name", "pk")
+    )
+    openable = set(
+        access.visible_entities(viewer)
+        .filter(pk__in={a.entity_id for a in assignments})
+        .values_list("pk", flat=True)
+    )
+    return [
+        {"assignment": a, "entity": a.entity, "openable": a.entity_id in openable}
+        for a in assignments
+    ]
 
 
 def contact_detail(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    contact = get_object_or_404(access.visible_contacts(user), uuid=contact_uuid)
+    contact = get_object_or_404(
+        access.visible_contacts(user).select_related("client_entity"),
+        uuid=contact_uuid,
+    )
     return render(
         request,
         "contacts/detail.html",
         {
             "contact": contact,
+            "entity_access": _entity_access(contact, user),
+            "groups": [m.group for m in contact.memberships.select_related("group")],
             "can_manage": access.can(user, Capability.CONTACTS_MANAGE),
         },
     )
+
+
+def contact_create(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    form = ContactForm(_posted(request), entities=client_entities(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = actions.create_person(
+                kind=User.Kind.CONTACT, **form.cleaned_data, actor=user, request=request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": contact})
+            return redirect("contacts:detail", contact_uuid=contact.uuid)
+    return render(request, "contacts/form.html", {"form": form, "contact": None})
+
+
+def contact_edit(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    contact = get_object_or_404(access.visible_contacts(user), uuid=contact_uuid)
+    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    initial = {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "client_entity": contact.client_entity,
+        "language": contact.language,
+    }
+    form = ContactForm(
+        _posted(request),
+        initial=initial,
+        person=contact,
+        entities=client_entities(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_person(
+                contact, actor=user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("contacts:detail", contact_uuid=contact.uuid)
+    return render(request, "contacts/form.html", {"form": form, "contact": contact})
+
+
+# Bulk import: upload, preview (every row with its problems), confirm.
+
+
+def import_upload(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    posted = _posted(request)
+    form = ImportUploadForm(posted, request.FILES if posted is not None else None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = importing.read_upload(upload)
+        except importing.FileRefused as refusal:
+            form.add_error("file", str(refusal))
+        else:
+            request.session[IMPORT_SESSION_KEY] = importing.pending_import(
+                rows, file_name=upload.name or ""
+            )
+            return redirect("contacts:import-preview")
+    status = 400 if form.errors else 200
+    return render(request, "contacts/import.html", {"form": form}, status=status)
+
+
+def _checked(user: User, pending: dict[str, Any]) -> list[importing.CheckedRow]:
+    return importing.check_rows(
+        importing.pending_rows(pending),
+        entities=client_entities(user),
+        groups=access.visible_groups(user),
+    )
+
+
+def import_preview(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending:
+        messages.info(request, _("Upload a file to import first."))
+        return redirect("contacts:import")
+    # Checked again on every view and on confirming: the portal may have changed.
+    rows = _checked(user, pending)
+    good = [row for row in rows if row.ok]
+    form = ImportConfirmForm(
+        _posted(request),
+        token=pending["token"],
+        good=len(good),
+        bad=len(rows) - len(good),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = import_contacts(
+                [row.as_new_contact() for row in good],
+                actor=user,
+                request=request,
+                file_name=pending["file_name"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            del request.session[IMPORT_SESSION_KEY]
+            done = ngettext(
+                "%(count)d contact has been imported.",
+                "%(count)d contacts have been imported.",
+                len(created),
+            )
+            messages.success(request, done % {"count": len(created)})
+            return redirect("contacts:list")
+    context = {"form": form, "rows": rows, "good": len(good), "pending": pending}
+    status = 400 if form.errors else 200
+    return render(request, "contacts/import_preview.html", context, status=status)
+
+
+@require_POST
+def import_cancel(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    messages.info(request, _("The import has been cancelled; nothing was imported."))
+    return redirect("contacts:list")
+
+
+# Account state: activate (invite), deactivate, reactivate.
 
 
 def _manage(

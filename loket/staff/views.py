@@ -1,9 +1,163 @@
-"""Placeholder: being written."""
+from collections.abc import Callable
+from uuid import UUID
 
-from typing import Any
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from django.http import Http404, HttpRequest, HttpResponse
+from loket import access
+from loket.access import Capability
+from loket.accounts import actions
+from loket.accounts.models import User
+from loket.core.http import signed_in_user
+from loket.roles.models import RoleAssignment
+from loket.staff.forms import StaffForm
+
+PAGE_SIZE = 50
 
 
-def staff_list(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST (even an empty one), else None: an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
+def _manager(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    access.require(access.can(user, Capability.STAFF_MANAGE))
+    return user
+
+
+def _staff_member(request: HttpRequest, staff_uuid: UUID) -> tuple[User, User]:
+    """The signed-in manager and the staff member the URL names (404 if not
+    visible, 403 without the capability)."""
+    user = signed_in_user(request)
+    member = get_object_or_404(access.visible_staff(user), uuid=staff_uuid)
+    access.require(access.can(user, Capability.STAFF_MANAGE))
+    return user, member
+
+
+def staff_list(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    staff = access.visible_staff(user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        staff = staff.filter(
+            Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    state = request.GET.get("state", "")
+    if state in User.State.values:
+        staff = staff.filter(state=state)
+    page = Paginator(
+        staff.order_by("last_name", "first_name", "email"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "state": state}
+    return render(request, "staff/list.html", {**context, "states": User.State.choices})
+
+
+def staff_detail(request: HttpRequest, staff_uuid: UUID) -> HttpResponse:
+    user, member = _staff_member(request, staff_uuid)
+    # Firm-wide roles: held directly or through a staff group.
+    roles = (
+        RoleAssignment.objects.filter(
+            Q(user=member) | Q(group__memberships__user=member), entity__isnull=True
+        )
+        .select_related("role", "group")
+        .order_by("role__name", "pk")
+    )
+    return render(
+        request,
+        "staff/detail.html",
+        {"member": member, "roles": roles, "is_self": member == user},
+    )
+
+
+def staff_create(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    form = StaffForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = actions.create_person(
+                kind=User.Kind.STAFF, **form.cleaned_data, actor=user, request=request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": member})
+            return redirect("staff:detail", staff_uuid=member.uuid)
+    return render(request, "staff/form.html", {"form": form, "member": None})
+
+
+def staff_edit(request: HttpRequest, staff_uuid: UUID) -> HttpResponse:
+    user, member = _staff_member(request, staff_uuid)
+    initial = {
+        "email": member.email,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "language": member.language,
+    }
+    form = StaffForm(_posted(request), initial=initial, person=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_person(
+                member, actor=user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("staff:detail", staff_uuid=member.uuid)
+    return render(request, "staff/form.html", {"form": form, "member": member})
+
+
+def _manage(
+    request: HttpRequest,
+    staff_uuid: UUID,
+    action: Callable[[User, User, HttpRequest], object],
+    done: str,
+) -> HttpResponse:
+    user, member = _staff_member(request, staff_uuid)
+    try:
+        action(member, user, request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done % {"name": member})
+    return redirect("staff:detail", staff_uuid=member.uuid)
+
+
+@require_POST
+def invite(request: HttpRequest, staff_uuid: UUID) -> HttpResponse:
+    return _manage(
+        request,
+        staff_uuid,
+        lambda m, u, r: actions.send_invitation(m, actor=u, request=r),
+        _("An invitation has been sent to %(name)s."),
+    )
+
+
+@require_POST
+def deactivate(request: HttpRequest, staff_uuid: UUID) -> HttpResponse:
+    return _manage(
+        request,
+        staff_uuid,
+        lambda m, u, r: actions.deactivate_user(m, actor=u, request=r),
+        _("The account of %(name)s has been deactivated."),
+    )
+
+
+@require_POST
+def reactivate(request: HttpRequest, staff_uuid: UUID) -> HttpResponse:
+    return _manage(
+        request,
+        staff_uuid,
+        lambda m, u, r: actions.reactivate_user(m, actor=u, request=r),
+        _("The account of %(name)s has been reactivated."),
+    )

@@ -1,0 +1,89 @@
+"""Helpers the API routers share: paging, PATCH bodies, looking up what a body
+names."""
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+from loket import access
+from loket.accounts.models import User
+from loket.entities.models import Entity
+from loket.roles.models import Role
+
+
+class Page(LimitOffsetPagination):
+    """`?limit=` (1–200, 50 by default) and `?offset=`; answers
+    `{"items": [...], "count": N}`."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=200)
+        offset: int = Field(0, ge=0)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=200, **kwargs)
+
+
+def changes(payload: Schema, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields a PATCH body set."""
+    return {
+        field: value
+        for field, value in payload.model_dump(exclude_unset=True).items()
+        if field not in exclude
+    }
+
+
+def require_staff(user: User) -> None:
+    """Lists of staff, groups and roles are for staff members (403 otherwise)."""
+    access.require(user.is_staff_member)
+
+
+def unknown(field: str, message: str) -> ValidationError:
+    """A body names something that does not exist or is out of sight (422)."""
+    return ValidationError({field: message}, code="unknown")
+
+
+def person(user: User, person_uuid: UUID, *, field: str) -> User:
+    found = (access.visible_contacts(user) | access.visible_staff(user)).filter(
+        uuid=person_uuid
+    )
+    result = found.first()
+    if result is None:
+        raise unknown(field, _("There is no such person."))
+    return result
+
+
+def people(user: User, uuids: list[UUID], *, field: str) -> list[User]:
+    wanted = set(uuids)
+    found = list(
+        (access.visible_contacts(user) | access.visible_staff(user)).filter(
+            uuid__in=wanted
+        )
+    )
+    if len(found) != len(wanted):
+        raise unknown(field, _("There is no such person."))
+    return found
+
+
+def client_entity(entity_uuid: UUID) -> Entity:
+    """A contact's client entity. Those who manage contacts pick from every
+    entity (as on the pages): contacts.manage holds firm-wide."""
+    entity = Entity.objects.filter(uuid=entity_uuid).first()
+    if entity is None:
+        raise unknown("client_entity", _("There is no such entity."))
+    return entity
+
+
+def role(user: User, key_or_uuid: str) -> Role:
+    roles: QuerySet[Role] = access.visible_roles(user)
+    try:
+        found = roles.filter(uuid=UUID(key_or_uuid)).first()
+    except ValueError:
+        found = roles.filter(key=key_or_uuid).first()
+    if found is None:
+        raise unknown("role", _("There is no such role."))
+    return found

@@ -1,0 +1,80 @@
+"""/api/v1/entities: the firm's client entities."""
+
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+from ninja.pagination import paginate
+
+from loket import access
+from loket.access import Capability
+from loket.accounts.models import User
+from loket.api.auth import caller
+from loket.api.common import Page, changes
+from loket.api.schemas import EntityIn, EntityOut, EntityPatch
+from loket.entities import actions
+from loket.entities.models import Entity
+
+router = Router(tags=["entities"])
+
+
+def _visible(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:
+    user = caller(request)
+    return user, get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
+
+
+@router.get("", response=list[EntityOut])
+@paginate(Page)
+def list_entities(
+    request: HttpRequest, q: str = "", archived: bool | None = None
+) -> QuerySet[Entity]:
+    """The entities the caller may see, filtered by name or client number
+    (`q`) and by whether they are archived."""
+    entities = access.visible_entities(caller(request))
+    if q.strip():
+        term = q.strip()
+        entities = entities.filter(
+            Q(name__icontains=term) | Q(client_number__icontains=term)
+        )
+    if archived is not None:
+        entities = entities.filter(archived_at__isnull=not archived)
+    return entities.order_by("name", "pk")
+
+
+@router.post("", response={201: EntityOut})
+def create_entity(request: HttpRequest, payload: EntityIn) -> Entity:
+    user = caller(request)
+    access.require(access.can(user, Capability.ENTITIES_MANAGE))
+    return actions.create_entity(actor=user, **payload.model_dump())
+
+
+@router.get("/{entity_uuid}", response=EntityOut)
+def get_entity(request: HttpRequest, entity_uuid: UUID) -> Entity:
+    return get_object_or_404(access.visible_entities(caller(request)), uuid=entity_uuid)
+
+
+@router.patch("/{entity_uuid}", response=EntityOut)
+def update_entity(
+    request: HttpRequest, entity_uuid: UUID, payload: EntityPatch
+) -> Entity:
+    """Change the fields given; the others stay as they are."""
+    user, entity = _visible(request, entity_uuid)
+    access.require(access.can(user, Capability.ENTITY_EDIT, entity))
+    return actions.update_entity(entity, actor=user, **changes(payload))
+
+
+@router.post("/{entity_uuid}/archive", response=EntityOut)
+def archive_entity(request: HttpRequest, entity_uuid: UUID) -> Entity:
+    """Archive the entity: it stays, with its history, but is no longer active."""
+    user, entity = _visible(request, entity_uuid)
+    access.require(access.can(user, Capability.ENTITIES_MANAGE))
+    return actions.archive_entity(entity, actor=user)
+
+
+@router.post("/{entity_uuid}/restore", response=EntityOut)
+def restore_entity(request: HttpRequest, entity_uuid: UUID) -> Entity:
+    user, entity = _visible(request, entity_uuid)
+    access.require(access.can(user, Capability.ENTITIES_MANAGE))
+    return actions.restore_entity(entity, actor=user)
