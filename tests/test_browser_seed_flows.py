@@ -198,7 +198,6 @@ def test_an_owner_shares_an_entity_with_a_contact_group(
     share_and_check(new_page, live_server.url, firm, ENGLISH)
 
 
-@pytest.mark.xfail(reason="Dutch catalogue pending", strict=False)
 def test_een_eigenaar_deelt_een_entiteit_met_een_contactgroep(
     new_page: NewPage, live_server: Any
 ) -> None:
