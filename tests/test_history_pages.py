@@ -167,7 +167,7 @@ def test_a_change_reads_old_to_new(
     update_entity(entity, actor=staff_owner, name="De Vries Holding", city="Zeist")
     response = client_for(staff_owner).get(_history(entity))
     summary = response.context["rows"][0]["summary"]
-    assert summary == "name: Bakkerij de Vries BV → De Vries Holding; city: — → Zeist"
+    assert summary == "city: — → Zeist; name: Bakkerij de Vries BV → De Vries Holding"
 
 
 def test_the_tab_filters_by_who(

@@ -128,7 +128,8 @@ def summarize(event: Event) -> str:
     """A short reading of an event's data: `field: old → new` for a change."""
     changed = event.verb.endswith(".changed")
     parts = []
-    for key, value in (event.data or {}).items():
+    # Sorted: PostgreSQL's jsonb does not keep the order the keys were written in.
+    for key, value in sorted((event.data or {}).items()):
         if isinstance(value, str) and _UUID.match(value):
             continue  # an id; the label or e-mail beside it reads better
         label = key.replace("_", " ")
