@@ -52,7 +52,11 @@ class Entity(models.Model):
                 violation_error_message=_("Another entity has this client number."),
             ),
         ]
-        indexes = [models.Index(Lower("name"), name="entity_name_lower")]
+        indexes = [
+            models.Index(Lower("name"), name="entity_name_lower"),
+            # The lists are ordered by name: a page is read from the index.
+            models.Index(fields=["name"], name="entity_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
