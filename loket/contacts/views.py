@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from loket.contacts.forms import (
     ImportUploadForm,
     client_entities,
 )
-from loket.core.http import signed_in_user
+from loket.core.http import act_and_report, signed_in_user
 from loket.roles.models import RoleAssignment
 
 IMPORT_SESSION_KEY = "loket_contact_import"
@@ -253,14 +254,12 @@ def _manage(
     user = signed_in_user(request)
     contact = get_object_or_404(access.visible_contacts(user), uuid=contact_uuid)
     access.require(access.can(user, Capability.CONTACTS_MANAGE))
-    try:
-        action(contact, user, request)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("contacts:detail", contact_uuid=contact.uuid)
-    messages.success(request, done.format(name=contact.full_name or contact.email))
-    return redirect("contacts:detail", contact_uuid=contact.uuid)
+    return act_and_report(
+        request,
+        lambda: action(contact, user, request),
+        done.format(name=contact.full_name or contact.email),
+        reverse("contacts:detail", args=[contact.uuid]),
+    )
 
 
 @require_POST

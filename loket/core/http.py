@@ -1,4 +1,9 @@
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from loket.accounts.models import User
 
@@ -8,3 +13,18 @@ def signed_in_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User), "login is required for this view"
     return user
+
+
+def act_and_report(
+    request: HttpRequest, act: Callable[[], object], done: str, then: str
+) -> HttpResponse:
+    """Run one action for a page's button: on success say `done`, on a broken
+    rule say why; either way go to `then`."""
+    try:
+        act()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect(then)

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from loket import access
 from loket.access import Capability
 from loket.accounts import actions
 from loket.accounts.models import User
-from loket.core.http import signed_in_user
+from loket.core.http import act_and_report, signed_in_user
 from loket.roles.models import RoleAssignment
 from loket.staff.forms import StaffForm
 
@@ -123,14 +124,12 @@ def _manage(
     done: str,
 ) -> HttpResponse:
     user, member = _staff_member(request, staff_uuid)
-    try:
-        action(member, user, request)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"name": member})
-    return redirect("staff:detail", staff_uuid=member.uuid)
+    return act_and_report(
+        request,
+        lambda: action(member, user, request),
+        done % {"name": member},
+        reverse("staff:detail", args=[member.uuid]),
+    )
 
 
 @require_POST
