@@ -416,3 +416,27 @@ def test_revoking_a_firm_wide_role_asks_first_and_applies_at_once(
     event = Event.objects.get(verb=Event.Verb.ACCESS_REVOKED)
     assert event.data["scope"] == "firm"
     assert not access.can(staff_admin, Capability.STAFF_MANAGE)
+
+
+def test_a_role_that_manages_entities_must_see_them(firm_admin: User) -> None:
+    from django.core.exceptions import ValidationError
+
+    from loket.roles import actions as role_actions
+
+    with pytest.raises(ValidationError, match="must also see them"):
+        role_actions.create_role(
+            name="Entity clerk",
+            scope="firm",
+            audience="staff",
+            capabilities=["entities.manage"],
+            actor=firm_admin,
+        )
+    assert not Role.objects.filter(name="Entity clerk").exists()
+    role = role_actions.create_role(
+        name="Entity clerk",
+        scope="firm",
+        audience="staff",
+        capabilities=["entities.manage", "entity.view"],
+        actor=firm_admin,
+    )
+    assert sorted(role.capabilities) == ["entities.manage", "entity.view"]

@@ -43,6 +43,17 @@ def _check_capabilities(scope: str, capabilities: Iterable[str]) -> list[str]:
             {"capabilities": _("Unknown capability: %(name)s") % {"name": unknown[0]}},
             code="unknown",
         )
+    if Capability.ENTITIES_MANAGE in chosen and Capability.ENTITY_VIEW not in chosen:
+        # Otherwise the role would list entities whose pages it may not open.
+        raise ValidationError(
+            {
+                "capabilities": _(
+                    "A role that manages entities must also see them: "
+                    "add “See the entity”."
+                )
+            },
+            code="incomplete",
+        )
     if scope == Role.Scope.ENTITY and not set(chosen) <= ENTITY_CAPABILITIES:
         raise ValidationError(
             {"capabilities": _("An entity role can only hold entity capabilities.")},
