@@ -94,3 +94,21 @@ def test_verify_history_finds_a_changed_hash_too(events: list[Event]) -> None:
 
 def test_an_empty_history_is_intact() -> None:
     assert verify() == "intact: 0 events"
+
+
+def test_a_bulk_import_keeps_the_chain_intact(
+    events: list[Event], contact: User
+) -> None:
+    from loket.contacts.actions import NewContact, import_contacts
+    from loket.groups.models import Group
+
+    assert contact.client_entity is not None
+    group = Group.objects.create(kind=Group.Kind.CONTACT, name="Imported")
+    rows = [
+        NewContact(f"p{i}@client.test", "P", f"N{i}", contact.client_entity, (group,))
+        for i in range(3)
+    ]
+    import_contacts(rows, actor=contact, file_name="klanten.csv")
+    # 3 earlier events, 3 created, 3 memberships, 1 for the import.
+    assert verify() == "intact: 10 events"
+    assert group.members.count() == 3

@@ -191,6 +191,39 @@ def _email_taken(email: str, exclude: User | None = None) -> bool:
     return clash.exists()
 
 
+def new_person(
+    *,
+    kind: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str = User.Language.NL,
+    client_entity: Entity | None = None,
+) -> User:
+    """A person ready to save (not saved): normalised and validated, except for
+    the e-mail's uniqueness, which the caller checks (one by one or in bulk)."""
+    if kind == User.Kind.CONTACT and client_entity is None:
+        raise ValidationError(
+            {"client_entity": _("Choose the contact's client entity.")},
+            code="required",
+        )
+    user = User(
+        kind=kind,
+        email=User.objects.normalize_email(email.strip()).lower(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        language=language,
+        client_entity=client_entity if kind == User.Kind.CONTACT else None,
+    )
+    user.set_unusable_password()
+    # The client entity was chosen from a list the database gave; checking it
+    # again would cost a query per person on imports.
+    user.full_clean(
+        exclude=["client_entity"], validate_unique=False, validate_constraints=False
+    )
+    return user
+
+
 @transaction.atomic
 def create_person(
     *,
@@ -205,29 +238,20 @@ def create_person(
     data: dict[str, Any] | None = None,
 ) -> User:
     """Add a contact or a staff member; the account starts *not activated*."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    if _email_taken(email):
+    user = new_person(
+        kind=kind,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        client_entity=client_entity,
+    )
+    if _email_taken(user.email):
         raise ValidationError(
             {"email": _("A user with this e-mail address exists.")}, code="duplicate"
         )
-    if kind == User.Kind.CONTACT and client_entity is None:
-        raise ValidationError(
-            {"client_entity": _("Choose the contact's client entity.")},
-            code="required",
-        )
-    user = User(
-        kind=kind,
-        email=email,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        language=language,
-        client_entity=client_entity if kind == User.Kind.CONTACT else None,
-    )
-    user.set_unusable_password()
-    # The e-mail's uniqueness was checked above (and the database guards it);
-    # skipping the model's own unique checks saves queries on bulk imports.
-    user.full_clean(validate_unique=False, validate_constraints=False)
     user.save()
+    email = user.email
     record(
         Event.Verb.CONTACT_CREATED
         if kind == User.Kind.CONTACT

@@ -34,6 +34,58 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return ip or None
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append with `record_many`: the arguments of `record`."""
+
+    verb: Event.Verb
+    actor: User | None
+    target: models.Model | None = None
+    target_label: str = ""
+    entity: Entity | None = None
+    data: dict[str, Any] | None = None
+
+
+def _event(entry: Entry, request: HttpRequest | None, prev_hash: str) -> Event:
+    entity = entry.entity
+    if entity is None and isinstance(entry.target, Entity):
+        entity = entry.target
+    event = Event(
+        created_at=timezone.now(),
+        actor=entry.actor,
+        actor_label=entry.actor.email if entry.actor else "",
+        entity=entity,
+        verb=entry.verb,
+        data=entry.data or {},
+        ip_address=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:512],
+        prev_hash=prev_hash,
+        target_label=entry.target_label,
+    )
+    if entry.target is not None:
+        event.target_type = entry.target._meta.label_lower
+        event.target_id = str(getattr(entry.target, "uuid", entry.target.pk))
+        event.target_label = entry.target_label or str(entry.target)
+    event.hash = event.compute_hash()
+    return event
+
+
+@transaction.atomic
+def record_many(entries: list[Entry], *, request: HttpRequest | None = None) -> None:
+    """Append several events at once (a bulk import): one lock, one read of the
+    chain's head, one insert."""
+    if not entries:
+        return
+    _lock_chain()
+    previous = Event.objects.order_by("-id").values_list("hash", flat=True).first()
+    events = []
+    for entry in entries:
+        event = _event(entry, request, previous or GENESIS_HASH)
+        previous = event.hash
+        events.append(event)
+    Event.objects.bulk_create(events)
+
+
 @transaction.atomic
 def record(
     verb: Event.Verb,
@@ -51,28 +103,10 @@ def record(
     kept so the event still reads well if the object is later changed. `entity`
     files the event in that entity's history (an entity target files itself).
     """
-    if entity is None and isinstance(target, Entity):
-        entity = target
     _lock_chain()
     previous = Event.objects.order_by("-id").values_list("hash", flat=True).first()
-    event = Event(
-        created_at=timezone.now(),
-        actor=actor,
-        actor_label=actor.email if actor else "",
-        entity=entity,
-        verb=verb,
-        data=data or {},
-        ip_address=client_ip(request),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:512],
-        prev_hash=previous or GENESIS_HASH,
-    )
-    if target is not None:
-        event.target_type = target._meta.label_lower
-        event.target_id = str(getattr(target, "uuid", target.pk))
-        event.target_label = target_label or str(target)
-    else:
-        event.target_label = target_label
-    event.hash = event.compute_hash()
+    entry = Entry(verb, actor, target, target_label, entity, data)
+    event = _event(entry, request, previous or GENESIS_HASH)
     event.save()
     return event
 
