@@ -12,6 +12,7 @@ nothing is cached between requests: a change of role applies at once.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django_stubs_ext import StrOrPromise
@@ -301,30 +302,77 @@ def _entities_reached(user: User, role_ids: list[int]) -> list[int]:
 
 def _firm_capabilities_and_roles(
     user: User,
-) -> tuple[frozenset[str], list[tuple[int, list[str]]]]:
-    """What `user` holds firm-wide, and every role with its capabilities: one
+) -> tuple[frozenset[str], list[tuple[int, list[str]]], int]:
+    """What `user` holds firm-wide, every role with its capabilities, and how many
+    entity assignments reach `user` (counted up to MANY_ASSIGNMENTS + 1): one
     query."""
     assignment = RoleAssignment._meta.db_table
     role = Role._meta.db_table
     membership = GroupMembership._meta.db_table
+    mine = (  # table names come from the models, values go as parameters
+        f"(a.user_id = %s OR a.group_id IN "  # noqa: S608
+        f"(SELECT m.group_id FROM {membership} m WHERE m.user_id = %s))"
+    )
+    # Two index-friendly halves instead of one OR, which would scan the table.
+    reaching_sql = (
+        f"SELECT 1 FROM {assignment} a WHERE a.user_id = %s "  # noqa: S608
+        "AND a.entity_id IS NOT NULL UNION ALL "
+        f"SELECT 1 FROM {assignment} a WHERE a.group_id IN (SELECT m.group_id "
+        f"FROM {membership} m WHERE m.user_id = %s) AND a.entity_id IS NOT NULL"
+    )
     sql = (
         f"SELECT r.id, r.capabilities, EXISTS (SELECT 1 FROM {assignment} a "  # noqa: S608
-        f"WHERE a.role_id = r.id AND a.entity_id IS NULL AND (a.user_id = %s OR "
-        f"a.group_id IN (SELECT m.group_id FROM {membership} m WHERE m.user_id = %s)))"
-        f" FROM {role} r"
+        f"WHERE a.role_id = r.id AND a.entity_id IS NULL AND {mine}), "
+        f"(SELECT COUNT(*) FROM ({reaching_sql} LIMIT %s) reaching) "
+        f"FROM {role} r"
     )
     granted: set[str] = set()
     roles = []
+    reaching = 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, user.pk])
-        for pk, capabilities, held in cursor.fetchall():
+        cursor.execute(sql, [user.pk, user.pk, user.pk, user.pk, MANY_ASSIGNMENTS + 1])
+        for pk, capabilities, held, count in cursor.fetchall():
+            reaching = count
             decoded = _decoded(capabilities)
             roles.append((pk, decoded))
             if held:
                 granted.update(decoded)
     if user.is_staff_member:
         granted |= STAFF_BASELINE
-    return frozenset(granted), roles
+    return frozenset(granted), roles, reaching
+
+
+class _Granted(Expression):
+    """`EXISTS` an assignment of one of `role_ids` on the entity, held by the user
+    directly or through a group. Written as SQL because the ORM took longer to
+    build the same `Exists(...)` than the database took to run it; the entity's
+    column stays an expression, so aliasing (subqueries) still works."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, pk: Any, role_ids: list[int], user_id: int) -> None:
+        super().__init__()
+        self.pk = pk
+        self.role_ids = role_ids
+        self.user_id = user_id
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        pk_sql, pk_params = compiler.compile(self.pk)
+        roles = ", ".join(["%s"] * len(self.role_ids))
+        sql = (
+            f"EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} a "  # noqa: S608
+            f"WHERE a.entity_id = {pk_sql} AND a.role_id IN ({roles}) "
+            "AND (a.user_id = %s OR a.group_id IN (SELECT m.group_id FROM "
+            f"{GroupMembership._meta.db_table} m WHERE m.user_id = %s)))"
+        )
+        return sql, [*pk_params, *self.role_ids, self.user_id, self.user_id]
 
 
 def visible_entities(user: AnyUser) -> QuerySet[Entity]:
@@ -334,7 +382,7 @@ def visible_entities(user: AnyUser) -> QuerySet[Entity]:
     active = _active(user)
     if active is None:
         return Entity.objects.none()
-    firm, roles = _firm_capabilities_and_roles(active)
+    firm, roles, reaching = _firm_capabilities_and_roles(active)
     if Capability.ENTITY_VIEW in firm or Capability.ENTITIES_MANAGE in firm:
         return Entity.objects.all()
     role_ids = [
@@ -342,15 +390,9 @@ def visible_entities(user: AnyUser) -> QuerySet[Entity]:
     ]
     if not role_ids:
         return Entity.objects.none()
-    reached = _entities_reached(active, role_ids)
-    if len(reached) <= MANY_ASSIGNMENTS:
-        return Entity.objects.filter(id__in=set(reached))
-    grants = RoleAssignment.objects.filter(
-        Q(user=active) | Q(group_id__in=_my_group_ids(active)),
-        entity=OuterRef("pk"),
-        role_id__in=role_ids,
-    )
-    return Entity.objects.filter(Exists(grants))
+    if reaching <= MANY_ASSIGNMENTS:
+        return Entity.objects.filter(id__in=set(_entities_reached(active, role_ids)))
+    return Entity.objects.filter(_Granted(F("pk"), role_ids, active.pk))
 
 
 def visible_contacts(user: AnyUser) -> QuerySet[User]:

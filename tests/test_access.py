@@ -12,7 +12,7 @@ from loket.access import ENTITY_CAPABILITIES, Capability
 from loket.accounts.models import User
 from loket.entities.models import Entity
 from loket.groups.models import Group, GroupMembership
-from loket.roles.models import Role
+from loket.roles.models import Role, RoleAssignment
 from tests.conftest import grant, make_user
 
 pytestmark = pytest.mark.django_db
@@ -392,3 +392,26 @@ def test_nobody_hands_out_roles_on_an_entity_they_cannot_share(
 ) -> None:
     reader = Role.objects.get(key="reader")
     assert access.may_hand_out(staff_owner, reader, other_entity) is False
+
+
+def test_a_user_reached_by_many_assignments_sees_the_same_entities_as_a_subquery(
+    staff_member: User,
+) -> None:
+    """Above MANY_ASSIGNMENTS the check is an EXISTS per entity; it must give the
+    same answer, also when the queryset is used inside another query."""
+    reader = Role.objects.get(key="reader")
+    entities = Entity.objects.bulk_create(
+        Entity(name=f"Klant {n:04}") for n in range(access.MANY_ASSIGNMENTS + 5)
+    )
+    hidden = Entity.objects.create(name="Klant zonder toegang")
+    RoleAssignment.objects.bulk_create(
+        RoleAssignment(role=reader, user=staff_member, entity=e) for e in entities
+    )
+    visible = access.visible_entities(staff_member)
+    assert visible.count() == len(entities)
+    assert not visible.filter(pk=hidden.pk).exists()
+    first_page = list(visible.order_by("name")[:3])
+    assert [e.name for e in first_page] == ["Klant 0000", "Klant 0001", "Klant 0002"]
+    nested = Entity.objects.filter(pk__in=visible.values("pk"))
+    assert nested.count() == len(entities)
+    assert not nested.filter(pk=hidden.pk).exists()

@@ -28,7 +28,9 @@ EXPECTED = {
     "can firm-wide": 1,
     "entity_capabilities": 1,
     "firm_capabilities": 1,
-    "visible_entities, first page": 3,  # firm capabilities, roles, the page
+    # Firm capabilities with the roles, the entities reached, the page; a user
+    # reached by more than access.MANY_ASSIGNMENTS assignments skips the middle one.
+    "visible_entities, first page": 3,
     "visible_entities, first page, firm-wide": 2,  # no roles needed
     "visible_contacts, first page": 2,
     "visible_staff, first page": 1,
@@ -224,7 +226,9 @@ def test_access_answers_with_the_same_few_queries_in_a_small_and_a_large_firm(
     _grow(firm)
     large = _count(_calls(firm))
     assert small == EXPECTED
-    assert large == EXPECTED
+    # Never more in the large firm; the measured staff member is reached there by
+    # more than MANY_ASSIGNMENTS assignments, which saves a query.
+    assert large == EXPECTED | {"visible_entities, first page": 2}
 
 
 def test_the_large_firm_reaches_the_measured_users(db: None) -> None:
