@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "loket.core.middleware.SessionTimeoutMiddleware",
     "loket.core.middleware.UserLanguageMiddleware",
+    "loket.core.middleware.RejectNullCharactersMiddleware",
     "loket.core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

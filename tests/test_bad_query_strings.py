@@ -46,3 +46,28 @@ def test_garbled_query_strings_never_break_a_page(
 ) -> None:
     response = client_for(firm_admin).get(page.format(entity=entity.uuid) + "?" + query)
     assert response.status_code in (200, 400, 422), (page, query)
+
+
+def test_a_nul_character_in_a_form_is_refused_before_anything_is_written(
+    client_for: ClientFor, firm_admin: User
+) -> None:
+    response = client_for(firm_admin).post(
+        "/groups/new/contact/", {"name": "Bad\x00name", "description": ""}
+    )
+    assert response.status_code == 400
+    from loket.groups.models import Group
+
+    assert not Group.objects.filter(name__startswith="Bad").exists()
+
+
+def test_a_nul_character_in_api_json_is_a_400_in_json(
+    client_for: ClientFor, firm_admin: User, entity: Entity
+) -> None:
+    response = client_for(firm_admin).post(
+        "/api/v1/entities",
+        data='{"name": "Bad\\u0000name"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "detail" in response.json()
+    assert not Entity.objects.filter(name__startswith="Bad").exists()

@@ -7,7 +7,7 @@ from django.contrib import auth
 from django.contrib.auth.middleware import (
     LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
 )
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import translation
 
 from loket.accounts.models import User
@@ -69,3 +69,39 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RejectNullCharactersMiddleware:
+    """Input holding a NUL character is refused with a 400 before any view runs:
+    PostgreSQL cannot store it, and no person types it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request):
+            if request.path_info.startswith("/api/"):
+                message = "Null characters are not allowed in the input."
+                return JsonResponse({"detail": message}, status=400)
+            from loket.core.views import bad_request
+
+            return bad_request(request, ValueError("NUL character"))
+        return self.get_response(request)
+
+
+def _holds_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path_info:
+        return True
+    if any("\x00" in value for _key, values in request.GET.lists() for value in values):
+        return True
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        return b"\\u0000" in request.body
+    if request.method == "POST" and content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return any(
+            "\x00" in value for _key, values in request.POST.lists() for value in values
+        )
+    return False
