@@ -10,25 +10,25 @@ from django.utils.translation import gettext_lazy as _
 from loket.accounts.models import User
 
 
-def _always(user: User) -> bool:
+def _always(held: frozenset[str]) -> bool:
     return True
 
 
-def _may_see_contacts(user: User) -> bool:
-    from loket import access
+def _may_see_contacts(held: frozenset[str]) -> bool:
+    from loket.access import Capability
 
-    return access.can(user, access.Capability.CONTACTS_VIEW)
+    return Capability.CONTACTS_VIEW in held
 
 
-def _has_settings(user: User) -> bool:
+def _has_settings(held: frozenset[str]) -> bool:
     from loket.core.views import settings_sections
 
-    return bool(settings_sections(user))
+    return bool(settings_sections(held))
 
 
 # The firm menu for staff, in the seed's order. A section appears once its
 # pages exist (Activities arrives with requests) and the user may use it.
-STAFF_MENU: list[tuple[str, Any, Callable[[User], bool]]] = [
+STAFF_MENU: list[tuple[str, Any, Callable[[frozenset[str]], bool]]] = [
     ("contacts:list", _("Contacts"), _may_see_contacts),
     ("groups:list", _("Groups"), _always),
     ("entities:list", _("Entities"), _always),
@@ -38,13 +38,16 @@ STAFF_MENU: list[tuple[str, Any, Callable[[User], bool]]] = [
 
 
 def _menu(request: HttpRequest, user: User) -> list[dict[str, Any]]:
+    from loket import access
+
+    held = access.firm_capabilities(user)  # once for the whole menu
     items = []
     for name, label, shown in STAFF_MENU:
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        if shown(user):
+        if shown(held):
             items.append(
                 {"url": url, "label": label, "active": request.path.startswith(url)}
             )

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from loket import access
 from loket.access import Capability
-from loket.accounts.models import User
 from loket.core.http import signed_in_user
 
 
@@ -69,8 +68,8 @@ SETTINGS_SECTIONS = [
 ]
 
 
-def settings_sections(user: User) -> list[dict[str, str]]:
-    held = access.firm_capabilities(user)
+def settings_sections(held: frozenset[str]) -> list[dict[str, str]]:
+    """The Settings sections open to someone holding the firm capabilities `held`."""
     sections = []
     for url_name, capability, title, text in SETTINGS_SECTIONS:
         if capability in held:
@@ -83,6 +82,6 @@ def settings_sections(user: User) -> list[dict[str, str]]:
 
 
 def settings_index(request: HttpRequest) -> HttpResponse:
-    sections = settings_sections(signed_in_user(request))
+    sections = settings_sections(access.firm_capabilities(signed_in_user(request)))
     access.require(bool(sections))
     return render(request, "core/settings.html", {"sections": sections})
