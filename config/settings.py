@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "loket.contacts",
     "loket.entities",
     "loket.groups",
+    "loket.files",
+    "loket.requests",
     "loket.notifications",
 ]
 

@@ -15,12 +15,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from django_stubs_ext import StrOrPromise
@@ -29,6 +29,10 @@ from loket.accounts.models import User
 from loket.entities.models import Entity
 from loket.groups.models import Group, GroupMembership
 from loket.roles.models import Role, RoleAssignment
+
+if TYPE_CHECKING:
+    from loket.files.models import File
+    from loket.requests.models import Request
 
 
 class Capability(StrEnum):
@@ -44,6 +48,8 @@ class Capability(StrEnum):
     CONTENT_DELETE = "content.delete"
     ENTITY_SHARE = "entity.share"
     HISTORY_VIEW = "history.view"
+    # Limited items of others and the trash (restore, empty).
+    CONTENT_MANAGE = "content.manage"
     # Firm-wide only.
     CONTACTS_VIEW = "contacts.view"
     CONTACTS_MANAGE = "contacts.manage"
@@ -68,6 +74,7 @@ ENTITY_CAPABILITIES = frozenset(
         Capability.CONTENT_DELETE,
         Capability.ENTITY_SHARE,
         Capability.HISTORY_VIEW,
+        Capability.CONTENT_MANAGE,
     }
 )
 FIRM_CAPABILITIES = frozenset(Capability) - ENTITY_CAPABILITIES
@@ -83,6 +90,7 @@ CAPABILITY_LABELS: dict[Capability, StrOrPromise] = {
     Capability.CONTENT_DELETE: _("Delete"),
     Capability.ENTITY_SHARE: _("Share"),
     Capability.HISTORY_VIEW: _("See the history"),
+    Capability.CONTENT_MANAGE: _("See limited items of others; manage the trash"),
     Capability.CONTACTS_VIEW: _("See contacts"),
     Capability.CONTACTS_MANAGE: _("Manage contacts"),
     Capability.STAFF_MANAGE: _("Manage staff"),
@@ -375,6 +383,37 @@ class _Granted(Expression):
         return sql, [*pk_params, *self.role_ids, self.user_id, self.user_id]
 
 
+@dataclass(frozen=True)
+class _Grants:
+    """What reaches a user, read once: firm-wide capabilities, every role with
+    its capabilities, and how many entity assignments reach them (capped)."""
+
+    user: User
+    firm: frozenset[str]
+    roles: list[tuple[int, list[str]]]
+    reaching: int
+
+    def entity_filter(self, capability: Capability, field: str = "pk") -> Q:
+        """A filter on `field` (an entity id) for the entities on which the user
+        holds `capability`: everything, nothing, an id list (one more query) or
+        a per-row EXISTS, depending on how many assignments reach the user."""
+        if capability in self.firm:
+            # Not Q(): an empty Q vanishes when OR-ed with another.
+            return Q(**{f"{field}__isnull": False})
+        role_ids = [pk for pk, caps in self.roles if capability in caps]
+        if not role_ids:
+            return Q(pk__in=[])
+        if self.reaching <= MANY_ASSIGNMENTS:
+            ids = set(_entities_reached(self.user, role_ids))
+            return Q(**{f"{field}__in": ids})
+        return Q(_Granted(F(field), role_ids, self.user.pk))
+
+
+def _grants(user: User) -> _Grants:
+    firm, roles, reaching = _firm_capabilities_and_roles(user)
+    return _Grants(user, firm, roles, reaching)
+
+
 def visible_entities(user: AnyUser) -> QuerySet[Entity]:
     """The entities `user` may see: all of them with a firm-wide grant, else those
     on which a direct or group assignment grants `entity.view`. Two queries, then
@@ -382,17 +421,81 @@ def visible_entities(user: AnyUser) -> QuerySet[Entity]:
     active = _active(user)
     if active is None:
         return Entity.objects.none()
-    firm, roles, reaching = _firm_capabilities_and_roles(active)
-    if Capability.ENTITY_VIEW in firm or Capability.ENTITIES_MANAGE in firm:
+    grants = _grants(active)
+    if Capability.ENTITIES_MANAGE in grants.firm:
         return Entity.objects.all()
-    role_ids = [
-        pk for pk, capabilities in roles if Capability.ENTITY_VIEW in capabilities
-    ]
-    if not role_ids:
+    return Entity.objects.filter(grants.entity_filter(Capability.ENTITY_VIEW))
+
+
+def entities_with(user: AnyUser, capability: Capability) -> QuerySet[Entity]:
+    """The entities on which `user` holds `capability` (firm-wide grants too)."""
+    active = _active(user)
+    if active is None:
         return Entity.objects.none()
-    if reaching <= MANY_ASSIGNMENTS:
-        return Entity.objects.filter(id__in=set(_entities_reached(active, role_ids)))
-    return Entity.objects.filter(_Granted(F("pk"), role_ids, active.pk))
+    return Entity.objects.filter(_grants(active).entity_filter(capability))
+
+
+def visible_files(user: AnyUser, entity: Entity | None = None) -> "QuerySet[File]":
+    """Files (not in the trash) `user` may see, in `entity` or in every entity:
+    where they hold `files.view`; a limited file only for its creator, the people
+    it is shared with and whoever holds `content.manage` there. A bounded number
+    of queries."""
+    from loket.files.models import File
+
+    active = _active(user)
+    if active is None:
+        return File.objects.none()
+    files = File.objects.filter(deleted_at__isnull=True)
+    shared = File.shared_with.through._default_manager.filter(
+        file_id=OuterRef("pk"), user_id=active.pk
+    )
+    own = Q(limited=False) | Q(created_by=active) | Exists(shared)
+    if entity is not None:
+        held = entity_capabilities(active, entity)
+        if Capability.FILES_VIEW not in held:
+            return File.objects.none()
+        files = files.filter(entity=entity)
+        return files if Capability.CONTENT_MANAGE in held else files.filter(own)
+    grants = _grants(active)
+    return files.filter(
+        grants.entity_filter(Capability.FILES_VIEW, "entity_id")
+    ).filter(own | grants.entity_filter(Capability.CONTENT_MANAGE, "entity_id"))
+
+
+def visible_requests(
+    user: AnyUser, entity: Entity | None = None
+) -> "QuerySet[Request]":
+    """Requests `user` may see, in `entity` or everywhere: with
+    `activities.view_all`, every request of the entity (a limited one only for
+    its creator, its recipients and holders of `content.manage`); with
+    `activities.view`, the sent requests addressed to them and those they made.
+    A bounded number of queries."""
+    from loket.requests.models import Recipient, Request
+
+    active = _active(user)
+    if active is None:
+        return Request.objects.none()
+    addressed = Exists(
+        Recipient.objects.filter(request_id=OuterRef("pk"), user_id=active.pk)
+    )
+    mine = Q(created_by=active) | (addressed & ~Q(status=Request.Status.NOT_SENT))
+    unlimited = Q(limited=False) | mine
+    requests = Request.objects.all()
+    if entity is not None:
+        held = entity_capabilities(active, entity)
+        requests = requests.filter(entity=entity)
+        if Capability.ACTIVITIES_VIEW_ALL in held:
+            if Capability.CONTENT_MANAGE in held:
+                return requests
+            return requests.filter(unlimited)
+        if Capability.ACTIVITIES_VIEW in held:
+            return requests.filter(mine)
+        return Request.objects.none()
+    grants = _grants(active)
+    all_of = grants.entity_filter(Capability.ACTIVITIES_VIEW_ALL, "entity_id")
+    manage = grants.entity_filter(Capability.CONTENT_MANAGE, "entity_id")
+    addressed_to = grants.entity_filter(Capability.ACTIVITIES_VIEW, "entity_id")
+    return requests.filter((all_of & (unlimited | manage)) | (addressed_to & mine))
 
 
 def visible_contacts(user: AnyUser) -> QuerySet[User]:
