@@ -15,6 +15,7 @@ from loket.audit.models import Event
 from loket.core.changes import apply_changes
 from loket.entities.models import Entity
 from loket.groups.models import Group
+from loket.notifications.notify import notify_access_granted
 from loket.roles.models import Role, RoleAssignment
 
 Principal = User | Group
@@ -179,15 +180,27 @@ def share_entity(
     principals: Iterable[Principal],
     roles: Iterable[Role],
     actor: User,
+    notify: bool = True,
 ) -> list[RoleAssignment]:
     """Give each principal each role on `entity` (the seed's Share dialog).
-    Roles they already hold directly are left as they are. All or nothing."""
+    Roles they already hold directly are left as they are. All or nothing.
+    A principal new to the entity is told (its members, for a group), once the
+    change commits, unless `notify` is False."""
     created = []
+    newcomers: list[Principal] = []
     for principal in principals:
+        holder = {"group" if isinstance(principal, Group) else "user": principal}
+        new_here = not RoleAssignment.objects.filter(entity=entity, **holder).exists()
+        given = 0
         for role in roles:
             assignment = _assign(role, principal, entity, actor)
             if assignment is not None:
                 created.append(assignment)
+                given += 1
+        if new_here and given:
+            newcomers.append(principal)
+    if notify and newcomers:
+        notify_access_granted(entity, newcomers)
     return created
 
 

@@ -1,0 +1,357 @@
+"""What other apps call when something happens that people should hear about.
+
+Each `notify_*` function is cheap: called inside the caller's action (its
+transaction), it only enqueues one task once the transaction commits, so a
+rolled-back change tells nobody and a web request never renders a thousand
+e-mails. The task (`fan_out`) works out who hears of it, honours the firm's
+on/off switch and each person's preferences, writes the in-app notifications
+and queues the e-mails through `outbox`.
+"""
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.urls import reverse
+
+from loket.accounts.models import User
+from loket.entities.models import Entity
+from loket.groups.models import Group, GroupMembership
+from loket.notifications import emails, outbox
+from loket.notifications.models import (
+    ESSENTIAL,
+    EmailSettings,
+    Follow,
+    Kind,
+    Notification,
+    Preference,
+)
+from loket.notifications.outbox import Message
+from loket.requests.models import Comment, Recipient, Request, RequestFile
+
+
+def notifications_enabled(firm: EmailSettings | None = None) -> bool:
+    """Does the firm send notification e-mails? Off in the firm's E-mail
+    settings, or for the whole installation with LOKET_NOTIFICATIONS_ENABLED=false.
+    (Invitations and password resets are sent either way.)"""
+    if not settings.LOKET_NOTIFICATIONS_ENABLED:
+        return False
+    return (firm or EmailSettings.load()).notifications_enabled
+
+
+def _later(event: str, *args: Any) -> None:
+    from loket.notifications import tasks
+
+    transaction.on_commit(partial(tasks.fan_out.enqueue, event, *args), robust=True)
+
+
+# The entry points. Call them inside the action that makes the change.
+
+
+def notify_request_sent(request: Request) -> None:
+    """The request went out: e-mail every recipient (with the additional
+    message and, with a due date, a calendar event)."""
+    _later("request_sent", request.pk)
+
+
+def notify_request_returned(request: Request, comment: Comment | None = None) -> None:
+    """Staff returned the response: tell the recipients, with the comment."""
+    _later("request_returned", request.pk, comment.pk if comment else None)
+
+
+def notify_response_received(request: Request, responder: User | None) -> None:
+    """A contact submitted (or said it does not apply): tell the staff who follow
+    the request (its creator unless they unfollowed it)."""
+    _later("response_received", request.pk, responder.pk if responder else None)
+
+
+def notify_request_completed(request: Request) -> None:
+    """Staff accepted the response: tell the recipients."""
+    _later("request_completed", request.pk)
+
+
+def notify_comment_added(comment: Comment) -> None:
+    """A comment: to the other side and the followers; an internal one only
+    to staff who follow the request."""
+    _later("comment", comment.pk)
+
+
+def notify_access_granted(entity: Entity, users: Iterable[User | Group]) -> None:
+    """Access to `entity`: tell each user, or each member of a group."""
+    user_ids = [p.pk for p in users if isinstance(p, User)]
+    group_ids = [p.pk for p in users if isinstance(p, Group)]
+    _later("access_granted", entity.pk, user_ids, group_ids)
+
+
+def notify_signature_requested(request: Request) -> None:
+    """For the signatures issue: a signature request went out."""
+    _later("signature_requested", request.pk)
+
+
+def notify_document_signed(request: Request, signer: User | None) -> None:
+    """For the signatures issue: tell the followers it was signed."""
+    _later("document_signed", request.pk, signer.pk if signer else None)
+
+
+# The fan-out, run by the task worker.
+
+
+def channels(users: Iterable[User], kind: str) -> dict[int, str]:
+    """Each user's channel for `kind` (one query); essential kinds are immediate."""
+    ids = [user.pk for user in users]
+    if kind in ESSENTIAL:
+        return dict.fromkeys(ids, Preference.Channel.IMMEDIATE)
+    chosen = dict(
+        Preference.objects.filter(user_id__in=ids, kind=kind).values_list(
+            "user_id", "channel"
+        )
+    )
+    return {pk: chosen.get(pk, Preference.Channel.IMMEDIATE) for pk in ids}
+
+
+def deliver(
+    kind: str,
+    users: Iterable[User],
+    build: Callable[[User, EmailSettings], Message],
+    *,
+    request: Request | None = None,
+    entity: Entity | None = None,
+    actor: User | None = None,
+    link: str = "",
+    force_email: bool = False,
+) -> int:
+    """Tell `users` about one event: an in-app notification each, and an e-mail
+    to those who want it now (or everyone, with `force_email`); those who chose
+    the digest get it there. Returns the number of e-mails queued."""
+    users = [user for user in users if user.is_active]
+    if not users:
+        return 0
+    firm = EmailSettings.load()
+    email_on = notifications_enabled(firm)
+    chosen = channels(users, kind)
+    entity = entity or (request.entity if request else None)
+    data: dict[str, Any] = {}
+    if request is not None:
+        data["subject"] = request.subject
+        link = link or request.get_absolute_url()
+    if entity is not None:
+        data["entity"] = entity.name
+    if actor is not None:
+        data["actor"] = actor.full_name or actor.email
+    notifications = []
+    queued: list[tuple[str, User | str, Message, Entity | None, Request | None]] = []
+    for user in users:
+        channel = Preference.Channel.IMMEDIATE if force_email else chosen[user.pk]
+        notifications.append(
+            Notification(
+                user=user,
+                kind=kind,
+                actor=actor,
+                entity=entity,
+                request=request,
+                data=data,
+                link=link,
+                digest_pending=email_on and channel == Preference.Channel.DIGEST,
+            )
+        )
+        if email_on and channel == Preference.Channel.IMMEDIATE:
+            queued.append((kind, user, build(user, firm), entity, request))
+    with transaction.atomic():
+        Notification.objects.bulk_create(notifications, batch_size=500)
+        outbox.send_many(queued)
+    return len(queued)
+
+
+def _request(pk: int) -> Request | None:
+    return (
+        Request.objects.select_related("entity", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "request_files",
+                queryset=RequestFile.objects.filter(
+                    role=RequestFile.Role.ATTACHMENT
+                ).select_related("file"),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def recipients(request: Request) -> list[User]:
+    """The contacts a request is addressed to, who have not declined it."""
+    rows = Recipient.objects.filter(request=request, not_applicable=False)
+    return [row.user for row in rows.select_related("user").order_by("pk")]
+
+
+def followers(request: Request) -> list[User]:
+    """Staff who follow `request`: its creator, unless they unfollowed it, and
+    whoever chose to follow it."""
+    choices = dict(
+        Follow.objects.filter(request=request).values_list("user_id", "following")
+    )
+    ids = {pk for pk, following in choices.items() if following}
+    if choices.get(request.created_by_id, True):
+        ids.add(request.created_by_id)
+    return list(User.objects.filter(pk__in=ids, kind=User.Kind.STAFF).order_by("pk"))
+
+
+def _user(pk: int | None) -> User | None:
+    return User.objects.filter(pk=pk).first() if pk else None
+
+
+def _request_sent(request_id: int) -> int:
+    request = _request(request_id)
+    if request is None or request.status == Request.Status.NOT_SENT:
+        return 0
+    return deliver(
+        Kind.REQUEST_SENT,
+        recipients(request),
+        lambda user, firm: emails.request_sent(user, request, firm),
+        request=request,
+        actor=request.created_by,
+    )
+
+
+def _request_returned(request_id: int, comment_id: int | None) -> int:
+    request = _request(request_id)
+    if request is None:
+        return 0
+    comment = (
+        Comment.objects.filter(pk=comment_id, internal=False).first()
+        if comment_id
+        else None
+    )
+    return deliver(
+        Kind.REQUEST_RETURNED,
+        recipients(request),
+        lambda user, firm: emails.request_returned(user, request, comment, firm),
+        request=request,
+        actor=comment.author if comment else None,
+    )
+
+
+def _response_received(request_id: int, responder_id: int | None) -> int:
+    request = _request(request_id)
+    if request is None:
+        return 0
+    responder = _user(responder_id)
+    staff = [user for user in followers(request) if user != responder]
+    return deliver(
+        Kind.RESPONSE_RECEIVED,
+        staff,
+        lambda user, firm: emails.response_received(user, request, responder, firm),
+        request=request,
+        actor=responder,
+    )
+
+
+def _request_completed(request_id: int) -> int:
+    request = _request(request_id)
+    if request is None:
+        return 0
+    return deliver(
+        Kind.REQUEST_COMPLETED,
+        recipients(request),
+        lambda user, firm: emails.request_completed(user, request, firm),
+        request=request,
+    )
+
+
+def _comment(comment_id: int) -> int:
+    comment = Comment.objects.select_related("author").filter(pk=comment_id).first()
+    if comment is None:
+        return 0
+    request = _request(comment.request_id)
+    if request is None:
+        return 0
+    comment.request = request
+    people = followers(request)
+    if not comment.internal:
+        people += recipients(request)
+    seen: set[int] = set()
+    audience = []
+    for user in people:
+        if user.pk != comment.author_id and user.pk not in seen:
+            seen.add(user.pk)
+            audience.append(user)
+    return deliver(
+        Kind.COMMENT,
+        audience,
+        lambda user, firm: emails.comment_added(user, comment, firm),
+        request=request,
+        actor=comment.author,
+    )
+
+
+def _access_granted(entity_id: int, user_ids: list[int], group_ids: list[int]) -> int:
+    entity = Entity.objects.filter(pk=entity_id).first()
+    if entity is None:
+        return 0
+    members = GroupMembership.objects.filter(group_id__in=group_ids).values("user_id")
+    people = User.objects.filter(pk__in=user_ids) | User.objects.filter(pk__in=members)
+    return deliver(
+        Kind.ACCESS_GRANTED,
+        people.distinct().order_by("pk"),
+        lambda user, firm: emails.access_granted(user, entity, firm),
+        entity=entity,
+        link=reverse("entities:detail", args=[entity.uuid]),
+    )
+
+
+def _signature_requested(request_id: int) -> int:
+    request = _request(request_id)
+    if request is None:
+        return 0
+    return deliver(
+        Kind.SIGNATURE_REQUESTED,
+        recipients(request),
+        lambda user, firm: emails.signature_requested(user, request, firm),
+        request=request,
+        actor=request.created_by,
+    )
+
+
+def _document_signed(request_id: int, signer_id: int | None) -> int:
+    request = _request(request_id)
+    if request is None:
+        return 0
+    signer = _user(signer_id)
+    return deliver(
+        Kind.DOCUMENT_SIGNED,
+        [user for user in followers(request) if user != signer],
+        lambda user, firm: emails.document_signed(user, request, signer, firm),
+        request=request,
+        actor=signer,
+    )
+
+
+def _reminder_now(request_id: int, actor_id: int | None) -> int:
+    """Staff pressed "send a reminder now": every open recipient, at once."""
+    request = _request(request_id)
+    if request is None or not request.is_open:
+        return 0
+    return deliver(
+        Kind.REMINDER,
+        recipients(request),
+        lambda user, firm: emails.reminder(user, [request], firm),
+        request=request,
+        actor=_user(actor_id),
+        force_email=True,
+    )
+
+
+FAN_OUT: dict[str, Callable[..., int]] = {
+    "request_sent": _request_sent,
+    "request_returned": _request_returned,
+    "response_received": _response_received,
+    "request_completed": _request_completed,
+    "comment": _comment,
+    "access_granted": _access_granted,
+    "signature_requested": _signature_requested,
+    "document_signed": _document_signed,
+    "reminder_now": _reminder_now,
+}
