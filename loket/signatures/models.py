@@ -1,0 +1,106 @@
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loket.signatures import certificates, pdf
+
+# Settings warns this long before the certificate expires.
+EXPIRY_WARNING = dt.timedelta(days=30)
+
+
+class SigningCertificateQuerySet(models.QuerySet["SigningCertificate"]):
+    def current(self) -> "SigningCertificate | None":
+        return self.filter(is_current=True).first()
+
+
+class SigningCertificate(models.Model):
+    """The firm's certificate for signing PDFs, with its private key encrypted
+    (see `certificates.py`). One is current; the ones it replaced are kept so
+    that documents they signed still verify as the firm's."""
+
+    class Source(models.TextChoices):
+        GENERATED = "generated", _("Generated (self-signed)")
+        IMPORTED = "imported", _("Imported (PKCS#12)")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    subject = models.CharField(_("subject"), max_length=1000)
+    common_name = models.CharField(_("name"), max_length=255)
+    issuer = models.CharField(_("issuer"), max_length=1000)
+    serial_number = models.CharField(_("serial number"), max_length=80)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    fingerprint_sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=95)
+    self_signed = models.BooleanField(_("self-signed"))
+    certificate_pem = models.TextField()
+    chain_pem = models.TextField(blank=True)
+    # PKCS#8 PEM, encrypted under the secret `key_protection` names.
+    encrypted_private_key = models.TextField()
+    key_protection = models.CharField(max_length=16)
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SigningCertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signing certificate")
+        verbose_name_plural = _("signing certificates")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="one_current_signing_certificate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.common_name
+
+    @property
+    def certificate_der(self) -> bytes:
+        return certificates.from_pem(self.certificate_pem)[0]
+
+    def credentials(self) -> pdf.Credentials:
+        """The certificate with its key decrypted, for one signature."""
+        return pdf.Credentials(
+            certificate=self.certificate_der,
+            private_key=certificates.decrypt_private_key(
+                self.encrypted_private_key, self.key_protection
+            ),
+            chain=certificates.from_pem(self.chain_pem),
+        )
+
+    def is_valid_at(self, moment: dt.datetime) -> bool:
+        return self.not_before <= moment < self.not_after
+
+    @property
+    def has_expired(self) -> bool:
+        return self.not_after <= timezone.now()
+
+    @property
+    def expires_soon(self) -> bool:
+        return not self.has_expired and self.not_after - timezone.now() < EXPIRY_WARNING
+
+
+def firm_trust_roots() -> list[bytes]:
+    """Every certificate the firm has signed with (DER): Verify trusts the
+    signatures they made. (Only these: trusting the CA certificates that came
+    with an imported one would trust everyone else that CA certified.)"""
+    return [
+        certificates.from_pem(pem)[0]
+        for pem in SigningCertificate.objects.values_list("certificate_pem", flat=True)
+    ]
