@@ -29,7 +29,15 @@ demo: $(STAMP) var/secret_key
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	@echo "The e-mail worker runs beside the web server; Ctrl-C stops both."
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The background worker: delivers e-mail (with retries) from the database queue.
+# Production runs it as a service beside the web server (docs/deploy.md).
+worker: $(STAMP) var/secret_key
+	$(BIN)/python manage.py db_worker --no-reload
 
 test: $(STAMP) var/secret_key
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

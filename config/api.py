@@ -6,7 +6,19 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.operation import Operation
 
 from loket.accounts.models import User
-from loket.api import access, contacts, entities, errors, groups, roles, staff, tokens
+from loket.api import (
+    access,
+    contacts,
+    entities,
+    errors,
+    files,
+    groups,
+    requests,
+    roles,
+    s3_uploads,
+    staff,
+    tokens,
+)
 from loket.api.auth import API_AUTH, caller
 
 
@@ -71,6 +83,9 @@ api.add_router("/entities", entities.router)
 api.add_router("/entities", access.router)
 api.add_router("/roles", roles.router)
 api.add_router("/tokens", tokens.router)
+api.add_router("", files.router)
+api.add_router("/requests", requests.router)
+api.add_router("", s3_uploads.router)
 
 # Last: any other path under /api/v1/ answers in JSON too, not with the HTML
 # 404 page (after authentication, like every route).

@@ -8,10 +8,12 @@ under var/mail/.
 from datetime import timedelta
 from pathlib import Path
 
+import certifi
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.email_url import parse_email_url
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_tasks",
+    "django_tasks_db",
     "ninja",
     "loket.core",
     "loket.accounts",
@@ -64,6 +67,7 @@ INSTALLED_APPS = [
     "loket.files",
     "loket.requests",
     "loket.notifications",
+    "loket.signatures",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +115,15 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # loket.access sends its own statements with server-side parameters, so
+        # psycopg prepares each one after 5 runs on a connection and PostgreSQL
+        # stops planning it on every request (Django's queries are not affected:
+        # they bind on the client). Off behind PgBouncer in transaction mode,
+        # unless it is 1.21 or later with max_prepared_statements set.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -213,36 +226,125 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored files (blobs) live in the "files" storage; partial uploads in
+# LOKET_FILES_DIR/partial/, on the same file system, so finishing one is a rename.
+LOKET_FILES_DIR = Path(env_str("LOKET_FILES_DIR", str(VAR_DIR / "files")))
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "files", "base_url": None},
     },
+    "files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": LOKET_FILES_DIR, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploads: the largest file accepted, and how long an unfinished upload is kept.
+LOKET_MAX_UPLOAD_SIZE = env_int("LOKET_MAX_UPLOAD_SIZE", 5 * 1024**3)
+LOKET_UPLOAD_EXPIRY = timedelta(hours=env_int("LOKET_UPLOAD_EXPIRY_HOURS", 24))
+# Downloads handed to the front web server: off, x-accel-redirect (nginx) or
+# x-sendfile (Apache, lighttpd); nginx needs the internal location's prefix.
+LOKET_SENDFILE = env_str("LOKET_SENDFILE", "off").strip().lower()
+if LOKET_SENDFILE not in ("off", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(
+        "LOKET_SENDFILE must be off, x-accel-redirect or x-sendfile, "
+        f"not {LOKET_SENDFILE!r}."
+    )
+LOKET_SENDFILE_PREFIX = (
+    "/" + env_str("LOKET_SENDFILE_PREFIX", "/protected-files/").strip("/") + "/"
+)
+# S3-compatible object storage for the stored files, when a bucket is named
+# (partial tus uploads stay under LOKET_FILES_DIR). Downloads are pre-signed
+# redirects valid for LOKET_S3_URL_SECONDS.
+LOKET_S3_BUCKET = env_str("LOKET_S3_BUCKET")
+LOKET_S3_URL_SECONDS = env_int("LOKET_S3_URL_SECONDS", 60)
+if LOKET_S3_BUCKET:
+    STORAGES["files"] = {
+        "BACKEND": "loket.files.s3.S3BlobStorage",
+        "OPTIONS": {
+            "bucket_name": LOKET_S3_BUCKET,
+            "endpoint_url": env_str("LOKET_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("LOKET_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("LOKET_S3_SECRET_KEY") or None,
+            "region_name": env_str("LOKET_S3_REGION") or None,
+            # path (most self-hosted servers), virtual or auto
+            "addressing_style": env_str("LOKET_S3_ADDRESSING_STYLE", "auto"),
+            "location": env_str("LOKET_S3_PREFIX"),
+        },
+    }
+# Virus scanning through clamd (unix:///run/clamav/clamd.ctl or
+# tcp://host:3310); empty: files are not scanned.
+LOKET_CLAMD = env_str("LOKET_CLAMD").strip()
+# Larger versions are not scanned (as clamd's own MaxFileSize does); at most
+# clamd's StreamMaxLength (Debian's default: 25M; clamd's maximum: 4G).
+LOKET_CLAMD_MAX_SIZE = env_int("LOKET_CLAMD_MAX_SIZE", 25 * 1024**2)
+
+# Whether the firm sends e-mail notifications (the file-request wizard asks for
+# an additional message only then). Read through
+# loket.requests.settings.notifications_enabled() until the firm's e-mail
+# settings replace it.
+LOKET_NOTIFICATIONS_ENABLED = env_bool("LOKET_NOTIFICATIONS_ENABLED", True)
+
+# Signatures (docs/deploy.md, "Signing"): an RFC 3161 timestamp server makes
+# signatures PAdES B-T (and B-LT when the chain's validation data can be
+# fetched); the passphrase protects the signing key at rest (SECRET_KEY when
+# unset); the trust roots are those Verify trusts besides the firm's own.
+LOKET_TSA_URL = env_str("LOKET_TSA_URL")
+LOKET_SIGNING_KEY_PASSPHRASE = env_str("LOKET_SIGNING_KEY_PASSPHRASE")
+LOKET_SIGNING_TRUST_ROOTS = env_str("LOKET_SIGNING_TRUST_ROOTS") or certifi.where()
 
 # E-mail: .eml files under var/mail/ unless an SMTP host is configured.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Loket <loket@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# EMAIL_URL (smtp://user:password@host:587, see config/email_url.py) or the
+# separate EMAIL_HOST, EMAIL_PORT… variables name the SMTP server.
+EMAIL_URL = env_str("EMAIL_URL")
 EMAIL_HOST = env_str("EMAIL_HOST")
-if EMAIL_HOST:
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+if EMAIL_URL:
+    _smtp = parse_email_url(EMAIL_URL)
+    EMAIL_BACKEND = _smtp["EMAIL_BACKEND"]
+    EMAIL_HOST = _smtp["EMAIL_HOST"]
+    EMAIL_PORT = _smtp["EMAIL_PORT"]
+    EMAIL_HOST_USER = _smtp["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _smtp["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _smtp["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _smtp.get("EMAIL_TIMEOUT", EMAIL_TIMEOUT)
+elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 else:
     EMAIL_BACKEND = "loket.core.mail.EmlFileBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 LOKET_MAIL_ECHO = env_bool("LOKET_MAIL_ECHO", False)
 
 # Background work through the django-tasks API (Django 6's django.tasks).
-# Until the durable queue lands, tasks run right after the transaction commits.
-TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+# The embedded default keeps the queue in the database (django-tasks-db): a web
+# request only writes a row; `manage.py db_worker` (make worker) runs the tasks.
+# LOKET_TASKS_BACKEND=immediate runs them in the web process after the commit
+# (no worker needed, no retries deferred); =rq hands them to Redis through
+# django-tasks-rq (pip install 'loket[redis]', REDIS_URL, `manage.py rqworker`).
+LOKET_TASKS_BACKEND = env_str("LOKET_TASKS_BACKEND", "database").strip().lower()
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
+if LOKET_TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        "LOKET_TASKS_BACKEND must be database, immediate or rq, "
+        f"not {LOKET_TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[LOKET_TASKS_BACKEND]}}
+if LOKET_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 LOGGING = {
     "version": 1,

@@ -10,11 +10,19 @@ urlpatterns = [
     path("contacts/", include("loket.contacts.urls")),
     path("groups/", include("loket.groups.urls")),
     path("entities/", include("loket.entities.urls")),
+    path("files/", include("loket.files.urls")),
+    path("activities/", include("loket.requests.urls")),
     path("settings/", include("loket.core.settings_urls")),
     path("settings/staff/", include("loket.staff.urls")),
     path("settings/roles/", include("loket.roles.urls")),
     path("settings/history/", include("loket.audit.urls")),
     path("accounts/profile/api-tokens/", include("loket.api.urls")),
+    # /notifications/…, /accounts/profile/notifications/, /settings/email/…
+    path("", include("loket.notifications.urls")),
+    # /settings/signing-certificate/…, /signatures/verify/
+    path("", include("loket.signatures.urls")),
+    # tus uploads: plain views that stream the body, before the ninja API.
+    path("api/v1/uploads/", include("loket.files.tus")),
     path("api/v1/", api.urls),
 ]
 

@@ -20,6 +20,9 @@ from loket.roles.models import Role, RoleAssignment
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
+# Real daemons for the tests that ask for them: clamd_daemon, radosgw.
+pytest_plugins = ["tests.radosgw", "tests.clamd"]
+
 PASSWORD = "correct-horse-battery-staple"
 NEW_PASSWORD_FOR_SMTP = "smtp-delivered-Passw0rd"
 
@@ -35,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Persistent connections from the live server's threads would keep the
     # PostgreSQL test database busy when it is dropped.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tasks (e-mail) run right after the commit, so tests read mail.outbox;
+    # tests/test_worker*.py run the real database queue and its worker.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +57,21 @@ def _commit_callbacks_run_after_each_request(monkeypatch: pytest.MonkeyPatch) ->
             return original(self, **kwargs)
 
     monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture(autouse=True)
+def _files_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Stored files and partial uploads go to a fresh folder for each test,
+    never into var/files/."""
+    files_dir = tmp_path_factory.mktemp("files")
+    settings.LOKET_FILES_DIR = files_dir
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": files_dir, "base_url": None},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,8 @@ def test_the_schema_lists_every_resource() -> None:
         assert f"/api/v1/{resource}" in paths
     assert "/api/v1/entities/{entity_uuid}/access/{assignment_uuid}" in paths
     assert "/api/v1/groups/{group_uuid}/members/{user_uuid}" in paths
+    assert "/api/v1/entities/{entity_uuid}/files" in paths
+    assert "/api/v1/files/{file_uuid}/versions/{version_uuid}/download" in paths
     assert len(OPERATIONS) >= 40
 
 

@@ -30,11 +30,14 @@ PAGES = [
     "/entities/{entity}/history/",
     "/entities/{entity}/history.csv",
     "/entities/{entity}/share/",
+    "/entities/{entity}/files/",
+    "/files/entity/{entity}/trash/",
     "/settings/staff/",
     "/settings/history/",
     "/settings/history/export.csv",
     "/api/v1/contacts",
     "/api/v1/entities",
+    "/api/v1/entities/{entity}/files",
     "/api/v1/groups",
 ]
 

@@ -9,6 +9,8 @@ from loket import access
 from loket.accounts.models import User
 from loket.audit.models import Event
 from loket.entities.models import Entity
+from loket.files.models import FileVersion
+from loket.requests.models import Request
 from loket.roles.models import RoleAssignment
 from tests.conftest import sign_in
 
@@ -24,11 +26,14 @@ def load() -> str:
 
 def test_the_demo_firm_loads_twice_without_growing() -> None:
     banner = load()
+    sent = len(mail.outbox)
     counts = (
         User.objects.count(),
         Entity.objects.count(),
         RoleAssignment.objects.count(),
         Event.objects.count(),
+        FileVersion.objects.count(),
+        Request.objects.count(),
     )
     load()
     assert counts == (
@@ -36,12 +41,21 @@ def test_the_demo_firm_loads_twice_without_growing() -> None:
         Entity.objects.count(),
         RoleAssignment.objects.count(),
         Event.objects.count(),
+        FileVersion.objects.count(),
+        Request.objects.count(),
     )
     assert Entity.objects.count() == 3
     assert "admin@demo.loket.test" in banner
     assert "demo-loket-2026" in banner
-    # The invited contact got one invitation, not one per load.
-    assert len(mail.outbox) == 1
+    # One invitation and the demo requests' e-mails, the first time only.
+    assert len(mail.outbox) == sent
+    to = sorted(address for message in mail.outbox for address in message.to)
+    assert to == [
+        "client@demo.loket.test",  # Bankafschriften 2025
+        "invited@demo.loket.test",  # the invitation
+        "owner@bakkerij.demo.loket.test",  # both requests
+        "owner@bakkerij.demo.loket.test",
+    ]
 
 
 def test_the_printed_accounts_sign_in_and_see_their_entities() -> None:
@@ -58,3 +72,24 @@ def test_the_printed_accounts_sign_in_and_see_their_entities() -> None:
         access.Capability.ENTITY_SHARE,
         Entity.objects.get(client_number="C-1002"),
     )
+
+
+def test_the_demo_client_has_files_and_open_requests() -> None:
+    load()
+    client = User.objects.get(email="client@demo.loket.test")
+    files = set(access.visible_files(client).values_list("name", flat=True))
+    # The limited working paper stays with the firm.
+    assert files == {
+        "Jaarrekening 2025 concept.pdf",
+        "Opdrachtbevestiging 2026.pdf",
+        "Kassabonnen september.pdf",
+    }
+    open_requests = access.visible_requests(client).open()
+    assert list(open_requests.values_list("subject", flat=True)) == [
+        "Bankafschriften 2025"
+    ]
+    owner = User.objects.get(email="owner@bakkerij.demo.loket.test")
+    assert access.visible_requests(owner).open().count() == 2
+    browser = Client()
+    sign_in(browser, "client@demo.loket.test", "demo-loket-2026")
+    assert "Bankafschriften 2025" in browser.get("/").content.decode()

@@ -16,9 +16,12 @@ from django.test import Client
 
 from loket.accounts.models import User
 from loket.entities.models import Entity
+from loket.files.actions import create_folder
 from loket.groups.models import Group
+from loket.requests.actions import create_request
 from loket.roles.models import Role
 from tests.conftest import ClientFor
+from tests.files_support import add
 
 PERSONAS = [
     "anonymous",
@@ -58,16 +61,42 @@ TABLE = """
 /entities/{entity}/edit/                302 404 403 403 403 200 200 404 200 404
 /entities/{entity}/access/              302 404 403 403 403 200 200 404 200 404
 /entities/{entity}/share/               302 404 403 403 403 200 200 404 200 404
-/settings/                              302 403 403 403 403 403 200 200 403 403
+/files/{file}/                          302 404 200 200 200 200 200 404 404 404
+/files/{file}/download/                 302 404 200 200 200 200 200 404 404 404
+/files/versions/{version}/download/     302 404 200 200 200 200 200 404 404 404
+/files/{file}/move/                     302 404 403 403 403 200 200 404 404 404
+/files/folders/{folder}/move/           302 404 403 403 403 200 200 404 404 404
+/files/entity/{entity}/trash/           302 404 403 403 403 200 200 404 403 404
+/activities/                            302 200 200 200 200 200 200 200 200 200
+/activities/new/file-request/           302 403 403 403 200 200 200 403 403 403
+/activities/{request}/                  302 404 404 200 200 200 200 404 404 404
+/activities/{request}/edit/             302 404 404 403 200 200 200 404 404 404
+/settings/                              302 403 403 403 403 403 200 200 403 200
 /settings/staff/                        302 403 403 403 403 403 200 200 403 403
 /settings/staff/{staff}/                302 404 404 404 403 403 200 200 403 403
 /settings/roles/                        302 403 403 403 403 403 200 403 403 403
 /settings/roles/assignments/            302 403 403 403 403 403 200 403 403 403
 /settings/history/                      302 403 403 403 403 403 200 403 403 403
+/settings/email/                        302 403 403 403 403 403 200 403 403 200
+/settings/email/log/                    302 403 403 403 403 403 200 403 403 200
+/notifications/                         302 200 200 200 200 200 200 200 200 200
+/accounts/profile/notifications/        302 200 200 200 200 200 200 200 200 200
+/settings/signing-certificate/          302 403 403 403 403 403 200 403 403 200
+/signatures/verify/                     302 200 200 200 200 200 200 200 200 200
 /api/v1/me                              401 200 200 200 200 200 200 200 200 200
 /api/v1/entities                        401 200 200 200 200 200 200 200 200 200
 /api/v1/entities/{entity}               401 404 200 200 200 200 200 404 200 404
 /api/v1/entities/{entity}/access        401 404 403 403 403 200 200 404 200 404
+/api/v1/entities/{entity}/files         401 404 200 200 200 200 200 404 404 404
+/api/v1/entities/{entity}/folders       401 404 200 200 200 200 200 404 404 404
+/api/v1/entities/{entity}/trash         401 404 403 403 403 200 200 404 404 404
+/api/v1/files/{file}                    401 404 200 200 200 200 200 404 404 404
+/api/v1/files/{file}/versions           401 404 200 200 200 200 200 404 404 404
+/api/v1/files/{file}/download           401 404 200 200 200 200 200 404 404 404
+/api/v1/folders/{folder}                401 404 200 200 200 200 200 404 404 404
+/api/v1/requests                        401 200 200 200 200 200 200 200 200 200
+/api/v1/requests/{request}              401 404 404 200 200 200 200 404 404 404
+/api/v1/requests/{request}/comments     401 404 404 200 200 200 200 404 404 404
 /api/v1/contacts                        401 403 403 403 200 200 200 200 200 200
 /api/v1/contacts/{contact}              401 404 404 404 200 200 200 200 200 200
 /api/v1/groups                          401 403 403 403 200 200 200 200 200 200
@@ -90,12 +119,19 @@ CASES = [
 def place(
     entity: Entity, contact: User, contact_group: Group, staff_owner: User
 ) -> dict[str, Any]:
+    file = add(entity, staff_owner)
     return {
         "entity": entity.uuid,
         "contact": contact.uuid,
         "group": contact_group.uuid,
         "staff": staff_owner.uuid,
         "role": Role.objects.get(key="reader").uuid,
+        "file": file.uuid,
+        "version": file.versions.get().uuid,
+        "folder": create_folder(entity, actor=staff_owner, name="2025").uuid,
+        "request": create_request(
+            entity, actor=staff_owner, subject="Jaarstukken", recipients=[contact]
+        ).uuid,
     }
 
 

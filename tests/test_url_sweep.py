@@ -20,6 +20,8 @@ PUBLIC = {
     "accounts:password-reset-sent",
     "accounts:password-reset-confirm",
     "accounts:language",
+    # One-click unsubscribe from an e-mail: a signed token is the authority.
+    "notifications:unsubscribe",
     # The API root (a 404), its schema and its documentation page hold no data.
     "api:api-root",
     "api:openapi-json",

@@ -83,6 +83,22 @@ class Event(models.Model):
         REQUEST_RETURNED = "request.returned", _("Request returned to the contact")
         REQUEST_CANCELLED = "request.cancelled", _("Request cancelled")
         REQUEST_COMMENTED = "request.commented", _("Comment added")
+        REMINDER_SENT = "request.reminder_sent", _("Reminder sent")
+        REMINDERS_CHANGED = "request.reminders_changed", _("Reminder schedule changed")
+        NOTIFICATION_SENT = "notification.sent", _("Notification e-mail sent")
+        NOTIFICATION_FAILED = (
+            "notification.failed",
+            _("Notification e-mail could not be delivered"),
+        )
+        EMAIL_SETTINGS_CHANGED = "settings.email_changed", _("E-mail settings changed")
+        SIGNING_CERTIFICATE_GENERATED = (
+            "settings.signing_certificate_generated",
+            _("Self-signed signing certificate generated"),
+        )
+        SIGNING_CERTIFICATE_IMPORTED = (
+            "settings.signing_certificate_imported",
+            _("Signing certificate imported"),
+        )
 
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(

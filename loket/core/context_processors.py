@@ -32,7 +32,7 @@ STAFF_MENU: list[tuple[str, Any, Callable[[frozenset[str]], bool]]] = [
     ("contacts:list", _("Contacts"), _may_see_contacts),
     ("groups:list", _("Groups"), _always),
     ("entities:list", _("Entities"), _always),
-    ("activities:list", _("Activities"), _always),
+    ("requests:list", _("Activities"), _always),
     ("settings:index", _("Settings"), _has_settings),
 ]
 
@@ -54,11 +54,26 @@ def _menu(request: HttpRequest, user: User) -> list[dict[str, Any]]:
     return items
 
 
+def _unread(user: User) -> int:
+    from loket.notifications.models import Notification
+
+    # One indexed query, counting at most 100: the bell shows "99+" beyond.
+    return Notification.objects.unread().filter(user=user).values("pk")[:100].count()
+
+
 def portal(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     menu: Any = []
+    unread: Any = 0
     if isinstance(user, User) and user.is_staff_member:
         staff = user
         # Lazy: pages that never draw the menu run none of its queries.
         menu = SimpleLazyObject(lambda: _menu(request, staff))
-    return {"firm_name": settings.LOKET_FIRM_NAME, "staff_menu": menu}
+    if isinstance(user, User):
+        reader = user
+        unread = SimpleLazyObject(lambda: _unread(reader))
+    return {
+        "firm_name": settings.LOKET_FIRM_NAME,
+        "staff_menu": menu,
+        "unread_notifications": unread,
+    }

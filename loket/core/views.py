@@ -10,13 +10,14 @@ from loket.core.http import signed_in_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    from loket.requests.home import asked_of_contact, asked_of_staff
+
     user = signed_in_user(request)
     if user.is_staff_member:
-        return render(request, "core/home_staff.html")
+        return render(request, "core/home_staff.html", asked_of_staff(user))
     entities = access.visible_entities(user).filter(archived_at__isnull=True)
-    return render(
-        request, "core/home_contact.html", {"entities": entities.order_by("name")}
-    )
+    context = {"entities": entities.order_by("name")} | asked_of_contact(user)
+    return render(request, "core/home_contact.html", context)
 
 
 @login_not_required
@@ -64,6 +65,18 @@ SETTINGS_SECTIONS = [
         Capability.HISTORY_VIEW_ALL,
         _("History"),
         _("Everything that happened in the firm."),
+    ),
+    (
+        "notifications:settings",
+        Capability.SETTINGS_MANAGE,
+        _("E-mail"),
+        _("Notifications, sender, reminders, and the e-mail log."),
+    ),
+    (
+        "signatures:certificate",
+        Capability.SETTINGS_MANAGE,
+        _("Signing certificate"),
+        _("The certificate that signs documents, and its validity."),
     ),
 ]
 

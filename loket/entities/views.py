@@ -22,6 +22,7 @@ from loket.entities import actions
 from loket.entities.forms import EntityForm
 from loket.entities.models import Entity
 from loket.entities.tabs import entity_page, tab_capability
+from loket.files import views as files_views
 
 PAGE_SIZE = 50
 
@@ -133,10 +134,11 @@ def entity_restore(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 
 
 def entity_files(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
-    context = _tab(request, entity_uuid, "files")
-    return render(request, "entities/files.html", context)
+    # The Files tab lives with the files (loket/files/views.py).
+    return files_views.files_tab(request, entity_uuid)
 
 
 def entity_activities(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
-    context = _tab(request, entity_uuid, "activities")
-    return render(request, "entities/activities.html", context)
+    from loket.requests.views import activities_tab
+
+    return activities_tab(request, _tab(request, entity_uuid, "activities"))

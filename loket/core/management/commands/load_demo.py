@@ -1,3 +1,5 @@
+import io
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -8,8 +10,13 @@ from loket.accounts import actions as account_actions
 from loket.accounts.models import User
 from loket.entities import actions as entity_actions
 from loket.entities.models import Entity
+from loket.files import actions as file_actions
+from loket.files import storage
+from loket.files.models import File, Folder
 from loket.groups import actions as group_actions
 from loket.groups.models import Group
+from loket.requests import actions as request_actions
+from loket.requests.models import Request
 from loket.roles import actions as role_actions
 from loket.roles.models import Role, RoleAssignment
 
@@ -56,6 +63,58 @@ SHARES = [
     ("garage@demo.loket.test", "contact-entity-access", "C-1002"),
 ]
 
+# (entity client number, folder or "", file name, limited, uploaded by)
+FILES = [
+    ("C-1001", "Jaarrekening 2025", "Jaarrekening 2025 concept.pdf", False,
+     "accountant@demo.loket.test"),
+    ("C-1001", "Jaarrekening 2025", "Opdrachtbevestiging 2026.pdf", False,
+     "accountant@demo.loket.test"),
+    ("C-1001", "", "Werkdocument controle.pdf", True, "accountant@demo.loket.test"),
+    ("C-1001", "", "Kassabonnen september.pdf", False, "client@demo.loket.test"),
+    ("C-1002", "", "Btw-aangifte Q3.pdf", False, "admin@demo.loket.test"),
+]  # fmt: skip
+
+# (entity, subject, description, recipients, due in days, attachment, sent by)
+REQUESTS = [
+    ("C-1001", "Bankafschriften 2025",
+     "Wilt u de bankafschriften van alle zakelijke rekeningen over 2025 uploaden?\n"
+     "Een PDF-export uit uw bankomgeving is prima.",
+     ["client@demo.loket.test", "owner@bakkerij.demo.loket.test"], 14, None,
+     "accountant@demo.loket.test"),
+    ("C-1001", "Opdrachtbevestiging ondertekenen",
+     "Wilt u de opdrachtbevestiging voor 2026 ondertekend terugsturen?",
+     ["owner@bakkerij.demo.loket.test"], 3, "Opdrachtbevestiging 2026.pdf",
+     "accountant@demo.loket.test"),
+]  # fmt: skip
+
+
+def _demo_pdf(title: str) -> bytes:
+    """A one-page PDF saying `title`, small enough to write by hand."""
+    text = title.encode("latin-1", "replace")
+    stream = b"BT /F1 18 Tf 72 760 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
 
 class Command(BaseCommand):
     help = "Load (or refresh) the demo firm. Safe to run more than once."
@@ -87,6 +146,7 @@ class Command(BaseCommand):
                 principals=[group],
                 roles=[roles[role_key]],
                 actor=admin,
+                notify=False,  # demo data: no "you have access" e-mails
             )
         for email, role_key, number in SHARES:
             role_actions.share_entity(
@@ -94,8 +154,46 @@ class Command(BaseCommand):
                 principals=[people[email]],
                 roles=[roles[role_key]],
                 actor=admin,
+                notify=False,
             )
+        self._files(entities, people)
+        self._requests(entities, people)
         self.stdout.write(self._banner())
+
+    def _files(self, entities: dict[str, Entity], people: dict[str, User]) -> None:
+        for number, folder_name, name, limited, email in FILES:
+            entity = entities[number]
+            if File.objects.filter(entity=entity, name=name).exists():
+                continue
+            actor = people[email]
+            folder = None
+            if folder_name:
+                folder = Folder.objects.filter(
+                    entity=entity, name=folder_name, deleted_at__isnull=True
+                ).first() or file_actions.create_folder(
+                    entity, actor=actor, name=folder_name
+                )
+            blob = storage.store_stream(io.BytesIO(_demo_pdf(name)), name)
+            file_actions.add_file(
+                entity, actor=actor, blob=blob, name=name, folder=folder,
+                limited=limited,
+            )  # fmt: skip
+
+    def _requests(self, entities: dict[str, Entity], people: dict[str, User]) -> None:
+        today = timezone.localdate()
+        for number, subject, text, to, days, attachment, email in REQUESTS:
+            entity = entities[number]
+            if Request.objects.filter(entity=entity, subject=subject).exists():
+                continue
+            request_actions.create_request(
+                entity,
+                actor=people[email],
+                subject=subject,
+                description=text,
+                recipients=[people[address] for address in to],
+                due_date=today + timedelta(days=days),
+                attachments=File.objects.filter(entity=entity, name=attachment),
+            )
 
     def _person(self, row: tuple[Any, ...], actor: User | None) -> User:
         email, first, last, kind, state, role_key, language, number = row
