@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/access.py                  # both databases, full size
     .venv/bin/python bench/access.py --sqlite-only --scale 0.1
+    .venv/bin/python bench/access.py --keep; .venv/bin/python bench/access.py --reuse
 
 Seeds a throw-away database (SQLite: a temporary file; PostgreSQL: a database
 `loket_bench` created and dropped on the server of DATABASE_URL, by default
@@ -28,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "loket_bench"
+# Where --keep leaves the seeded SQLite file and what each kept firm was seeded with.
+KEPT_DIR = ROOT / "var" / "bench"
 DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BATCH = 5000
 # Goals (ms): can() median per backend, first page of visible entities.
@@ -43,6 +46,18 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 is full size")
     parser.add_argument("--repeat", type=int, default=1000, help="calls per figure")
     parser.add_argument("--seed", type=int, default=2024)
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"keep the seeded firm (SQLite in {KEPT_DIR.relative_to(ROOT)}/, "
+        f"PostgreSQL database {BENCH_DB}) for --reuse",
+    )
+    kept.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the firm kept by an earlier --keep run instead of seeding",
+    )
     parser.add_argument(
         "--try-access",
         metavar="FILE",
@@ -77,9 +92,25 @@ def main() -> None:
 
 
 def _run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
+    kept = args.keep or args.reuse
+    firm_file = KEPT_DIR / f"{backend}.json"
+    if args.reuse:
+        if not firm_file.exists():
+            sys.exit(f"no kept {backend} firm: run once with --keep first")
+        firm = json.loads(firm_file.read_text())
+        args.scale, args.seed = firm["scale"], firm["seed"]
     with tempfile.TemporaryDirectory(prefix="loket-bench-") as tmp:
+        var_dir = KEPT_DIR if kept else Path(tmp)
+        if args.keep:
+            firm_file.unlink(missing_ok=True)
+            if backend == "sqlite":
+                for suffix in ("", "-wal", "-shm"):
+                    (var_dir / f"loket.sqlite3{suffix}").unlink(missing_ok=True)
+        var_dir.mkdir(parents=True, exist_ok=True)
         env = dict(
-            os.environ, LOKET_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="config.settings"
+            os.environ,
+            LOKET_VAR_DIR=str(var_dir),
+            DJANGO_SETTINGS_MODULE="config.settings",
         )
         env.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
         env["DEBUG"] = "false"
@@ -87,8 +118,10 @@ def _run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         if backend == "sqlite":
             env.pop("DATABASE_URL", None)
         else:
-            _postgres(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            _postgres(admin_url, f"CREATE DATABASE {BENCH_DB}")
+            if not args.reuse:
+                firm_file.unlink(missing_ok=True)  # a kept firm is gone now
+                _postgres(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+                _postgres(admin_url, f"CREATE DATABASE {BENCH_DB}")
             env["DATABASE_URL"] = _with_database(admin_url, BENCH_DB)
         result = Path(tmp) / "result.json"
         command = [
@@ -100,14 +133,18 @@ def _run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
             f"--repeat={args.repeat}",
             f"--seed={args.seed}",
         ]
+        if args.reuse:
+            command.append("--reuse")
         if args.try_access:
             command.append(f"--try-access={Path(args.try_access).resolve()}")
         command += [f"--try-sql={statement}" for statement in args.try_sql]
         try:
             subprocess.run(command, env=env, cwd=ROOT, check=True)  # noqa: S603
         finally:
-            if backend == "postgresql":
+            if backend == "postgresql" and not kept:
                 _postgres(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if args.keep:
+            firm_file.write_text(json.dumps({"scale": args.scale, "seed": args.seed}))
         figures: dict[str, float] = json.loads(result.read_text())
         return figures
 
@@ -152,13 +189,17 @@ def _child(args: argparse.Namespace) -> None:
 
         print(f"trying: {access.__file__}")
     started = time.perf_counter()
-    personas = _seed(args.scale, random.Random(args.seed))
-    if vendor == "postgresql":
-        # What autovacuum does soon after a bulk load; done now, it does not
-        # run during the measurements.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    print(f"seeded in {time.perf_counter() - started:.0f} s: {_counts()}")
+    if args.reuse:
+        personas = _kept_personas()
+        print(f"reusing the kept firm: {_counts()}")
+    else:
+        personas = _seed(args.scale, random.Random(args.seed))
+        if vendor == "postgresql":
+            # What autovacuum does soon after a bulk load; done now, it does not
+            # run during the measurements.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        print(f"seeded in {time.perf_counter() - started:.0f} s: {_counts()}")
     figures = _measure(personas, args.repeat, random.Random(args.seed))
     worst = {key: max(persona[key] for persona in figures.values()) for key in KEYS}
     goal_can = GOAL_CAN[vendor]
@@ -343,6 +384,22 @@ def _seed(scale: float, rnd: random.Random) -> dict[str, Any]:
             "administrator": admin_persona,
         },
         "entities": entities,
+    }
+
+
+def _kept_personas() -> dict[str, Any]:
+    """The personas and entities `_seed` returned, found again in a kept firm."""
+    from loket.accounts.models import User
+    from loket.entities.models import Entity
+
+    contacts = User.objects.filter(kind=User.Kind.CONTACT, state=User.State.ACTIVE)
+    return {
+        "personas": {
+            "contact": contacts.order_by("pk")[0],
+            "staff member in many groups": User.objects.get(email="staff0@firm.test"),
+            "administrator": User.objects.get(email="staff1@firm.test"),
+        },
+        "entities": list(Entity.objects.order_by("pk")),
     }
 
 

@@ -259,6 +259,9 @@ LOKET_SENDFILE_PREFIX = (
 # redirects valid for LOKET_S3_URL_SECONDS.
 LOKET_S3_BUCKET = env_str("LOKET_S3_BUCKET")
 LOKET_S3_URL_SECONDS = env_int("LOKET_S3_URL_SECONDS", 60)
+# Origins the bucket lets browsers upload from (`manage.py s3_cors`); empty:
+# the origin of LOKET_BASE_URL.
+LOKET_S3_CORS_ORIGINS = env_list("LOKET_S3_CORS_ORIGINS", [])
 if LOKET_S3_BUCKET:
     STORAGES["files"] = {
         "BACKEND": "loket.files.s3.S3BlobStorage",

@@ -32,7 +32,7 @@ from loket.roles.models import Role, RoleAssignment
 
 if TYPE_CHECKING:
     from loket.files.models import File
-    from loket.requests.models import Request
+    from loket.requests.models import RequestQuerySet
 
 
 class Capability(StrEnum):
@@ -232,7 +232,7 @@ def _capabilities(user: User, entity: Entity | None) -> frozenset[str]:
     else:
         sql, params = _ENTITY_SQL, [entity.pk, user.pk, user.pk]
     granted: set[str] = set()
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         for (capabilities,) in cursor.fetchall():
             granted.update(_decoded(capabilities))
@@ -288,58 +288,85 @@ def roles_with(capability: Capability) -> list[int]:
 MANY_ASSIGNMENTS = 1000
 
 
-def _entities_reached(user: User, role_ids: list[int]) -> list[int]:
-    """The entities of up to MANY_ASSIGNMENTS + 1 assignments of `role_ids` that
-    reach `user`, directly or through a group (repeats included)."""
-    assignment = RoleAssignment._meta.db_table
-    membership = GroupMembership._meta.db_table
-    roles = ", ".join(["%s"] * len(role_ids))
-    sql = (
-        f"SELECT a.entity_id FROM {assignment} a "  # noqa: S608
-        f"WHERE a.user_id = %s AND a.entity_id IS NOT NULL AND a.role_id IN ({roles}) "
-        f"UNION ALL SELECT a.entity_id FROM {assignment} a "
-        f"WHERE a.group_id IN (SELECT m.group_id FROM {membership} m "
-        f"WHERE m.user_id = %s) AND a.entity_id IS NOT NULL AND a.role_id IN ({roles}) "
-        "LIMIT %s"
+def _cursor() -> Any:
+    """A cursor for the plain SQL of this module. On PostgreSQL, when the
+    connection may prepare statements (`prepare_threshold` in the database
+    OPTIONS, see config/settings.py), one that sends the parameters apart from
+    the SQL, so that psycopg prepares each statement after that many runs on the
+    connection and PostgreSQL stops planning it on every request: planning was
+    most of the time of these small statements. Django's own cursors bind on the
+    client and are never prepared. Still Django's wrapper: logged, counted and
+    with Django's errors, like `connection.cursor()`."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if getattr(connection.connection, "prepare_threshold", None) is None:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+        ServerBindingCursor,
     )
-    params = [user.pk, *role_ids, user.pk, *role_ids, MANY_ASSIGNMENTS + 1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [entity_id for (entity_id,) in cursor.fetchall()]
+
+    with connection.wrap_database_errors:
+        connection.validate_thread_sharing()
+        cursor = ServerBindingCursor(connection.connection)
+        if connection.queries_logged:
+            return connection.make_debug_cursor(cursor)
+        return connection.make_cursor(cursor)
+
+
+def _grants_sql() -> str:
+    assignment = RoleAssignment._meta.db_table
+    role = Role._meta.db_table
+    membership = GroupMembership._meta.db_table
+    my_groups = f"SELECT m.group_id FROM {membership} m WHERE m.user_id = %s"  # noqa: S608
+    # Table names come from the models, values go as parameters. The entity
+    # assignments reaching the user are read in two index-friendly halves (an OR
+    # scanned the whole table): first counted up to MANY_ASSIGNMENTS + 1 from
+    # the indexes alone, then handed over only if there are no more than
+    # MANY_ASSIGNMENTS.
+    direct = "a.user_id = %s AND a.entity_id IS NOT NULL"
+    through_groups = f"a.group_id IN ({my_groups}) AND a.entity_id IS NOT NULL"
+    # The pairs are read only if the count allows: the one-row count comes first
+    # in the join (CROSS JOIN keeps it first on SQLite, which would otherwise
+    # test the count on every assignment of the user's groups).
+    pairs = (
+        "SELECT a.role_id, NULL, NULL, NULL, a.entity_id FROM reaching g "  # noqa: S608
+        f"CROSS JOIN {assignment} a WHERE g.n <= %s AND "
+    )
+    return (
+        "WITH reaching AS (SELECT COUNT(*) AS n FROM ("  # noqa: S608
+        f"SELECT 1 FROM {assignment} a WHERE {direct} UNION ALL "
+        f"SELECT 1 FROM {assignment} a WHERE {through_groups} LIMIT %s) counted) "
+        f"SELECT r.id, r.capabilities, EXISTS (SELECT 1 FROM {assignment} a "
+        "WHERE a.role_id = r.id AND a.entity_id IS NULL AND "
+        f"(a.user_id = %s OR a.group_id IN ({my_groups}))), "
+        f"(SELECT n FROM reaching), NULL FROM {role} r "
+        f"UNION ALL {pairs}{direct} UNION ALL {pairs}{through_groups}"
+    )
+
+
+_GRANTS_SQL = _grants_sql()
 
 
 def _firm_capabilities_and_roles(
     user: User,
-) -> tuple[frozenset[str], list[tuple[int, list[str]]], int]:
-    """What `user` holds firm-wide, every role with its capabilities, and how many
-    entity assignments reach `user` (counted up to MANY_ASSIGNMENTS + 1): one
-    query."""
-    assignment = RoleAssignment._meta.db_table
-    role = Role._meta.db_table
-    membership = GroupMembership._meta.db_table
-    mine = (  # table names come from the models, values go as parameters
-        f"(a.user_id = %s OR a.group_id IN "  # noqa: S608
-        f"(SELECT m.group_id FROM {membership} m WHERE m.user_id = %s))"
-    )
-    # Two index-friendly halves instead of one OR, which would scan the table.
-    reaching_sql = (
-        f"SELECT 1 FROM {assignment} a WHERE a.user_id = %s "  # noqa: S608
-        "AND a.entity_id IS NOT NULL UNION ALL "
-        f"SELECT 1 FROM {assignment} a WHERE a.group_id IN (SELECT m.group_id "
-        f"FROM {membership} m WHERE m.user_id = %s) AND a.entity_id IS NOT NULL"
-    )
-    sql = (
-        f"SELECT r.id, r.capabilities, EXISTS (SELECT 1 FROM {assignment} a "  # noqa: S608
-        f"WHERE a.role_id = r.id AND a.entity_id IS NULL AND {mine}), "
-        f"(SELECT COUNT(*) FROM ({reaching_sql} LIMIT %s) reaching) "
-        f"FROM {role} r"
-    )
+) -> tuple[frozenset[str], list[tuple[int, list[str]]], list[tuple[int, int]] | None]:
+    """What `user` holds firm-wide, every role with its capabilities, and the
+    entity assignments that reach `user` directly or through a group, as
+    (role, entity) pairs — or None when there are more than MANY_ASSIGNMENTS of
+    them: one query."""
     granted: set[str] = set()
     roles = []
+    reached: list[tuple[int, int]] = []
     reaching = 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, user.pk, user.pk, user.pk, MANY_ASSIGNMENTS + 1])
-        for pk, capabilities, held, count in cursor.fetchall():
+    u, many = user.pk, MANY_ASSIGNMENTS
+    with _cursor() as cursor:
+        cursor.execute(_GRANTS_SQL, [u, u, many + 1, u, u, many, u, many, u])
+        for pk, capabilities, held, count, entity_id in cursor.fetchall():
+            if entity_id is not None:
+                reached.append((pk, entity_id))
+                continue
             reaching = count
             decoded = _decoded(capabilities)
             roles.append((pk, decoded))
@@ -347,7 +374,7 @@ def _firm_capabilities_and_roles(
                 granted.update(decoded)
     if user.is_staff_member:
         granted |= STAFF_BASELINE
-    return frozenset(granted), roles, reaching
+    return frozenset(granted), roles, None if reaching > MANY_ASSIGNMENTS else reached
 
 
 class _Granted(Expression):
@@ -386,37 +413,39 @@ class _Granted(Expression):
 @dataclass(frozen=True)
 class _Grants:
     """What reaches a user, read once: firm-wide capabilities, every role with
-    its capabilities, and how many entity assignments reach them (capped)."""
+    its capabilities, and the (role, entity) pairs of the entity assignments that
+    reach them, or None when there are more than MANY_ASSIGNMENTS."""
 
     user: User
     firm: frozenset[str]
     roles: list[tuple[int, list[str]]]
-    reaching: int
+    reached: list[tuple[int, int]] | None
 
     def entity_filter(self, capability: Capability, field: str = "pk") -> Q:
         """A filter on `field` (an entity id) for the entities on which the user
-        holds `capability`: everything, nothing, an id list (one more query) or
-        a per-row EXISTS, depending on how many assignments reach the user."""
+        holds `capability`: everything, nothing, an id list or a per-row EXISTS,
+        depending on how many assignments reach the user. No query."""
         if capability in self.firm:
             # Not Q(): an empty Q vanishes when OR-ed with another.
             return Q(**{f"{field}__isnull": False})
         role_ids = [pk for pk, caps in self.roles if capability in caps]
         if not role_ids:
             return Q(pk__in=[])
-        if self.reaching <= MANY_ASSIGNMENTS:
-            ids = set(_entities_reached(self.user, role_ids))
+        if self.reached is not None:
+            granting = set(role_ids)
+            ids = {entity for role, entity in self.reached if role in granting}
             return Q(**{f"{field}__in": ids})
         return Q(_Granted(F(field), role_ids, self.user.pk))
 
 
 def _grants(user: User) -> _Grants:
-    firm, roles, reaching = _firm_capabilities_and_roles(user)
-    return _Grants(user, firm, roles, reaching)
+    firm, roles, reached = _firm_capabilities_and_roles(user)
+    return _Grants(user, firm, roles, reached)
 
 
 def visible_entities(user: AnyUser) -> QuerySet[Entity]:
     """The entities `user` may see: all of them with a firm-wide grant, else those
-    on which a direct or group assignment grants `entity.view`. Two queries, then
+    on which a direct or group assignment grants `entity.view`. One query, then
     the one the caller runs."""
     active = _active(user)
     if active is None:
@@ -462,9 +491,7 @@ def visible_files(user: AnyUser, entity: Entity | None = None) -> "QuerySet[File
     ).filter(own | grants.entity_filter(Capability.CONTENT_MANAGE, "entity_id"))
 
 
-def visible_requests(
-    user: AnyUser, entity: Entity | None = None
-) -> "QuerySet[Request]":
+def visible_requests(user: AnyUser, entity: Entity | None = None) -> "RequestQuerySet":
     """Requests `user` may see, in `entity` or everywhere: with
     `activities.view_all`, every request of the entity (a limited one only for
     its creator, its recipients and holders of `content.manage`); with
