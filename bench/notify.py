@@ -10,7 +10,7 @@ Everything runs in one process on a throw-away database (SQLite: a temporary
 file) with the database task queue (django-tasks-db):
 
 1. *create*: what the web request does when staff send a file request —
-   `requests.actions.create_request(...)` and `notify_request_sent(request)` in
+   `requests.actions.create_request(...)` (which calls `notify_request_sent`) in
    one transaction, committed (the commit enqueues one task). Median of
    `--rounds` requests.
 2. *delivery*: django-tasks-db's worker (`db_worker --batch`, in process) runs
@@ -212,14 +212,13 @@ def _create(staff: Any, entity: Any, contacts: list[Any], rounds: int) -> float:
     from django.db import transaction
     from django.utils import timezone
 
-    from loket.notifications.notify import notify_request_sent
     from loket.requests.actions import create_request
 
     times = []
     for number in range(rounds):
         started = time.perf_counter()
         with transaction.atomic():
-            request = create_request(
+            create_request(
                 entity,
                 actor=staff,
                 subject=f"Jaarrekening 2025 ({number + 1})",
@@ -228,7 +227,6 @@ def _create(staff: Any, entity: Any, contacts: list[Any], rounds: int) -> float:
                 due_date=timezone.localdate() + timedelta(days=14),
                 additional_message="Graag voor het einde van de maand.",
             )
-            notify_request_sent(request)
         times.append((time.perf_counter() - started) * 1000)
     print("create (ms):", ", ".join(f"{t:.1f}" for t in times))
     return statistics.median(times)
