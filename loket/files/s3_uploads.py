@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,12 @@ class Plan:
 def bucket_storage() -> S3BlobStorage | None:
     files = storage.files_storage()
     return files if isinstance(files, S3BlobStorage) else None
+
+
+def direct_upload_url() -> str:
+    """Where the upload widget begins a direct upload (`data-s3-uploads`), or
+    "" when the files are not on S3 (the widget then uses tus)."""
+    return reverse("api:begin") if bucket_storage() is not None else ""
 
 
 def _require_bucket() -> S3BlobStorage:

@@ -9,6 +9,10 @@
  * with `on_clash`. A dropped connection is retried, and a page reloaded in the
  * middle of an upload resumes it (tus fingerprints kept in localStorage).
  *
+ * When the files are stored on S3 the element has `data-s3-uploads` (the
+ * /api/v1/s3-uploads URL) and each file goes straight to the bucket instead,
+ * by multipart upload (see "Direct uploads" below); the commit is the same.
+ *
  * Every string shown comes from the element's data-msg-* attributes, which the
  * template translates.
  */
@@ -139,6 +143,8 @@
   };
 
   Widget.prototype.start = function (item) {
+    // Files stored on S3: straight to the bucket (below), not through tus.
+    if (this.root.getAttribute("data-s3-uploads")) return this.startDirect(item);
     var self = this;
     var root = this.root;
     var entity = root.getAttribute("data-entity") || "";
@@ -197,6 +203,286 @@
       upload.start();
     });
   };
+
+  /* ---- Direct uploads to the S3 bucket (data-s3-uploads) ----
+   *
+   * POST <base> {entity, filename, size} → {upload, part_size, part_count};
+   * POST <base>/<upload>/parts {parts: [n…]} → pre-signed PUT URLs, each
+   * signed for its part's exact size; PUT each Blob slice there (a few at a
+   * time, each retried a few times, the URL re-signed when it was refused);
+   * POST <base>/<upload>/finish {parts: [{number, etag}…]}; then the commit.
+   * "Stop" sends DELETE <base>/<upload>.
+   *
+   * What resumes: the API cannot list the parts already in the bucket, so the
+   * upload's id and the ETag of every part the bucket accepted are kept in
+   * localStorage (per entity, name, size and date of the file). Trying again,
+   * or picking the same file after a reload, sends only the parts missing
+   * from that list (a part cut off midway starts again). An upload the server
+   * no longer knows (expired, another user) starts afresh.
+   */
+  var PARALLEL_PARTS = 3;
+  var PART_RETRY_DELAYS = [1000, 3000, 10000, 20000];
+  var SIGN_BATCH = 20;
+  var SIGNED_URL_AGE = 10 * 60 * 1000; // they are valid 15 minutes
+
+  /* A refused or failed step: status 0 when the server was not reached. */
+  function Failure(status, detail, stage) {
+    this.status = status;
+    this.detail = detail || "";
+    this.stage = stage;
+  }
+
+  function api(method, url, payload, stage) {
+    var headers = { "X-CSRFToken": csrfToken() };
+    if (payload) headers["Content-Type"] = "application/json";
+    return fetch(url, {
+      method: method,
+      body: payload ? JSON.stringify(payload) : undefined,
+      credentials: "same-origin",
+      headers: headers,
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        if (!response.ok) throw new Failure(response.status, detailOf(text), stage);
+        return text ? JSON.parse(text) : null;
+      });
+    }, function () {
+      throw new Failure(0, "", stage);
+    });
+  }
+
+  function directKey(base, entity, file) {
+    return ["loket-s3", base, entity, file.name, file.type, file.size,
+      file.lastModified].join("/");
+  }
+
+  function recall(key) {
+    try {
+      var state = JSON.parse(window.localStorage.getItem(key) || "null");
+      if (state && new Date(state.expires_at) > new Date()) return state;
+    } catch (error) {
+      /* unreadable: start afresh */
+    }
+    forget(key);
+    return null;
+  }
+
+  function remember(key, state) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify(state));
+    } catch (error) {
+      /* storage full or off: the upload still goes, it just cannot resume */
+    }
+  }
+
+  function forget(key) {
+    try {
+      window.localStorage.removeItem(key);
+    } catch (error) {
+      /* nothing to forget */
+    }
+  }
+
+  function wait(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  Widget.prototype.startDirect = function (item, fresh) {
+    var self = this;
+    var root = this.root;
+    var file = item.file;
+    var base = root.getAttribute("data-s3-uploads").replace(/\/$/, "");
+    var entity = root.getAttribute("data-entity") || "";
+    var key = directKey(base, entity, file);
+    var saved = fresh ? null : recall(key);
+    var job = { base: base, key: key, file: file, state: saved, urls: {}, xhrs: [],
+      loaded: {}, stopped: false, halted: false };
+    item.job = job;
+    item.say(message(root, saved ? "resuming" : "waiting"), "busy");
+    item.buttons([[message(root, "cancel"), function () {
+      job.stopped = true;
+      job.xhrs.forEach(function (xhr) { xhr.abort(); });
+      if (job.state) api("DELETE", base + "/" + job.state.upload, null, "discard")
+        .catch(function () { /* it expires */ });
+      forget(key);
+      item.say(message(root, "cancelled"), "cancelled");
+      self.finish();
+    }]]);
+
+    var started = saved ? Promise.resolve(saved) : api("POST", base, {
+      entity: entity, filename: file.name, size: file.size,
+    }, "begin").then(function (plan) {
+      return { upload: plan.upload, part_size: plan.part_size,
+        part_count: plan.part_count, expires_at: plan.expires_at, etags: {} };
+    });
+    started.then(function (state) {
+      if (job.stopped) return null;
+      job.state = state;
+      remember(key, state);
+      return self.sendParts(item, job).then(function () {
+        if (job.stopped) return null;
+        item.say(message(root, "adding"), "busy");
+        var parts = Object.keys(state.etags).map(function (number) {
+          return { number: parseInt(number, 10), etag: state.etags[number] };
+        });
+        return api("POST", base + "/" + state.upload + "/finish", { parts: parts },
+          "finish");
+      });
+    }).then(function (finished) {
+      if (job.stopped || !finished) return;
+      forget(key);
+      item.bar.value = 100;
+      self.commit(item, finished.upload, "");
+    }).catch(function (failure) {
+      if (job.stopped) return;
+      if (!(failure instanceof Failure)) failure = new Failure(0, "", "");
+      var status = failure.status;
+      // A resumed upload the server no longer has (expired, finished,
+      // someone else's): start it again from the first byte.
+      var gone = status === 404 || (status === 422 && failure.stage === "parts");
+      if (saved && gone && (failure.stage === "parts" || failure.stage === "finish")) {
+        forget(key);
+        self.startDirect(item, true);
+        return;
+      }
+      if (failure.stage === "finish" && status >= 400 && status < 500) forget(key);
+      var refused = status >= 400 && status < 500 && failure.stage !== "part";
+      var text = failure.detail || message(root, status ? "failed" : "network");
+      self.failed(item, text, refused ? null : function () { self.startDirect(item); });
+    });
+  };
+
+  /* PUT every part not in state.etags, PARALLEL_PARTS at a time. */
+  Widget.prototype.sendParts = function (item, job) {
+    var root = this.root;
+    var state = job.state;
+    var pending = [];
+    for (var number = 1; number <= state.part_count; number++) {
+      if (!state.etags[number]) pending.push(number);
+    }
+    job.pending = pending;
+    var progress = function () {
+      var sent = 0;
+      Object.keys(state.etags).forEach(function (n) { sent += partLength(state, job.file, n); });
+      Object.keys(job.loaded).forEach(function (n) { sent += job.loaded[n]; });
+      var percent = job.file.size ? Math.floor((sent / job.file.size) * 100) : 0;
+      item.bar.value = Math.min(percent, 99);
+      item.say(message(root, "uploading") + " " + Math.min(percent, 99) + "%", "busy");
+    };
+    progress();
+    return new Promise(function (resolve, reject) {
+      var running = 0;
+      var failed = false;
+      function next() {
+        if (failed || job.stopped) return;
+        if (!pending.length) {
+          if (!running) resolve();
+          return;
+        }
+        var number = pending.shift();
+        running++;
+        putPart(job, number, progress).then(function (etag) {
+          running--;
+          delete job.loaded[number];
+          state.etags[number] = etag;
+          remember(job.key, state);
+          progress();
+          next();
+        }, function (failure) {
+          running--;
+          if (failed) return;
+          failed = true;
+          job.halted = true; // the other parts stop too
+          job.xhrs.forEach(function (xhr) { xhr.abort(); });
+          reject(failure);
+        });
+      }
+      for (var i = 0; i < PARALLEL_PARTS; i++) next();
+    });
+  };
+
+  function partLength(state, file, number) {
+    var start = (number - 1) * state.part_size;
+    return Math.max(0, Math.min(state.part_size, file.size - start));
+  }
+
+  /* The signed URL of a part, asked for with the next few parts at once. */
+  function signedUrl(job, number) {
+    var cached = job.urls[number];
+    if (cached && Date.now() - cached.at < SIGNED_URL_AGE) return cached.promise;
+    var batch = [number];
+    job.pending.forEach(function (other) {
+      var known = job.urls[other];
+      if (batch.length < SIGN_BATCH && (!known || Date.now() - known.at >= SIGNED_URL_AGE)) {
+        batch.push(other);
+      }
+    });
+    var request = api("POST", job.base + "/" + job.state.upload + "/parts",
+      { parts: batch }, "parts");
+    var at = Date.now();
+    batch.forEach(function (other) {
+      job.urls[other] = { at: at, promise: request.then(function (answer) {
+        return answer.urls[other];
+      }) };
+    });
+    request.catch(function () {
+      batch.forEach(function (other) {
+        if (job.urls[other] && job.urls[other].at === at) delete job.urls[other];
+      });
+    });
+    return job.urls[number].promise;
+  }
+
+  function putBlob(job, url, blob, onProgress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      var done = function (status) {
+        var index = job.xhrs.indexOf(xhr);
+        if (index !== -1) job.xhrs.splice(index, 1);
+        resolve({ status: status, etag: status === 200 ? xhr.getResponseHeader("ETag") : "" });
+      };
+      job.xhrs.push(xhr);
+      xhr.open("PUT", url);
+      xhr.upload.onprogress = function (event) { onProgress(event.loaded); };
+      xhr.onload = function () { done(xhr.status); };
+      xhr.onerror = function () { done(0); };
+      xhr.onabort = function () { done(0); };
+      xhr.send(blob);
+    });
+  }
+
+  /* One part, retried: its ETag, or a Failure with stage "part" (or "parts"
+   * when signing was refused). */
+  function putPart(job, number, progress) {
+    var start = (number - 1) * job.state.part_size;
+    // No type: the browser then sends no Content-Type of its own.
+    var blob = job.file.slice(start, start + partLength(job.state, job.file, number));
+    var attempt = function (tries) {
+      job.loaded[number] = 0;
+      return signedUrl(job, number).then(function (url) {
+        return putBlob(job, url, blob, function (loaded) {
+          job.loaded[number] = loaded;
+          progress();
+        });
+      }).then(function (result) {
+        if (result.status === 200 && result.etag) return result.etag;
+        if (result.status === 200) {
+          // The bucket's CORS rule does not expose ETag: `manage.py s3_cors`.
+          throw new Failure(result.status, "", "cors");
+        }
+        throw new Failure(result.status, "", "part");
+      }).catch(function (failure) {
+        delete job.urls[number]; // refused or expired: sign it again
+        var status = failure.status;
+        var again = failure.stage === "part" || (failure.stage === "parts" && !status) ||
+          (failure.stage === "parts" && status >= 500);
+        if (job.stopped || job.halted || !again || tries >= PART_RETRY_DELAYS.length) {
+          throw failure;
+        }
+        return wait(PART_RETRY_DELAYS[tries]).then(function () { return attempt(tries + 1); });
+      });
+    };
+    return attempt(0);
+  }
 
   Widget.prototype.failed = function (item, text, retry) {
     item.say(text, "error");
