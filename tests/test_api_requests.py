@@ -150,7 +150,7 @@ def test_who_may_not_create(
         ),
         (
             {"recipients": ["outsider"]},
-            "There is no such contact with access to this entity.",
+            "One of the recipients is not a contact with access to this entity.",
         ),
         ({"attachments": ["elsewhere"]}, "There is no such file in this entity."),
     ],

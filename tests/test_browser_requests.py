@@ -65,12 +65,14 @@ DUTCH = Words(
     recipients="Ontvangers",
     next="Volgende",
     subject="Onderwerp",
-    description="Omschrijving",
+    # The seed's words: "voeg een beschrijving toe", "Bestanden bijvoegen en
+    # Bestaand", "Bestanden | Upload", "Klik op Voltooid".
+    description="Beschrijving",
     additional_message="Aanvullend bericht",
-    attach_files="Bijlagen toevoegen",
+    attach_files="Bestanden bijvoegen",
     existing="Bestaand",
-    upload="Uploaden",
-    done="Gereed",
+    upload="Upload",
+    done="Voltooid",
 )
 ENGLISH = Words(
     activities="Activities",

@@ -241,7 +241,7 @@ def test_an_expired_wizard_starts_again(
     assert response.status_code == 302
     assert response["Location"] == NEW
     page = client.get(NEW)
-    assert "This new request had expired. Please start again." in page.text
+    assert "This new request has expired. Please start again." in page.text
     assert not Request.objects.exists()
 
 

@@ -225,7 +225,8 @@ def _recipients(entity: Entity, uuids: list[UUID]) -> list[User]:
     found = list(access.contacts_with_access(entity).filter(uuid__in=wanted))
     if len(found) != len(wanted):
         raise unknown(
-            "recipients", _("There is no such contact with access to this entity.")
+            "recipients",
+            _("One of the recipients is not a contact with access to this entity."),
         )
     return found
 

@@ -581,7 +581,7 @@ def folder_create(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
         _report_errors(request, error)
         return redirect(tab_url(entity, parent))
     messages.success(
-        request, _("The folder “%(name)s” has been made.") % {"name": folder.name}
+        request, _("The folder “%(name)s” has been created.") % {"name": folder.name}
     )
     return redirect(tab_url(entity, folder))
 

@@ -172,7 +172,7 @@ def new(request: HttpRequest) -> HttpResponse:
     if draft is None:
         if request.method == "POST":
             messages.error(
-                request, _("This new request had expired. Please start again.")
+                request, _("This new request has expired. Please start again.")
             )
             return redirect("requests:new")
         key, draft = store.start()
@@ -346,7 +346,7 @@ def new_upload(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("wizard", "")
     draft = store.get(key)
     if draft is None:
-        detail = _("This new request had expired. Please start again.")
+        detail = _("This new request has expired. Please start again.")
         return JsonResponse({"detail": detail}, status=400)
     entity = _entity(user, draft)
     if entity is None:
