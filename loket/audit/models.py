@@ -99,6 +99,24 @@ class Event(models.Model):
             "settings.signing_certificate_imported",
             _("Signing certificate imported"),
         )
+        SIGNATURE_VIEWED = "signature.viewed", _("Document viewed for signing")
+        SIGNATURE_CONSENTED = (
+            "signature.consented",
+            _("Consented to sign electronically"),
+        )
+        SIGNATURE_SIGNED = "signature.signed", _("Document signed")
+        SIGNATURE_DECLINED = "signature.declined", _("Signing declined")
+        SIGNATURE_COMPLETED = (
+            "signature.completed",
+            _("Signed document sealed and stored"),
+        )
+        SIGNATURE_FAILED = "signature.failed", _("Signing failed")
+        SIGNATURE_CODE_SENT = "signature.code_sent", _("Signing code e-mailed")
+        SIGNATURE_CODE_VERIFIED = (
+            "signature.code_verified",
+            _("Signing code confirmed"),
+        )
+        SIGNATURE_CODE_FAILED = "signature.code_failed", _("Wrong signing code")
 
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(

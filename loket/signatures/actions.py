@@ -89,3 +89,29 @@ def import_signing_certificate(
         verb=Event.Verb.SIGNING_CERTIFICATE_IMPORTED,
         actor=actor,
     )
+
+
+# Signature requests: see `flow.py`.
+from loket.signatures.flow import (  # noqa: E402
+    confirm_signing_code,
+    decline_signature,
+    process_signatures,
+    record_consent,
+    record_view,
+    request_signature,
+    send_signing_code,
+    sign,
+)
+
+__all__ = [
+    "confirm_signing_code",
+    "decline_signature",
+    "generate_signing_certificate",
+    "import_signing_certificate",
+    "process_signatures",
+    "record_consent",
+    "record_view",
+    "request_signature",
+    "send_signing_code",
+    "sign",
+]

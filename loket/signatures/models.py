@@ -104,3 +104,119 @@ def firm_trust_roots() -> list[bytes]:
         certificates.from_pem(pem)[0]
         for pem in SigningCertificate.objects.values_list("certificate_pem", flat=True)
     ]
+
+
+class SignatureRequest(models.Model):
+    """The signing side of a `Request` of kind *signature*: which file, in which
+    order, and the working copy the signatures are added to (decision 006)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for signatures")
+        COMPLETED = "completed", _("Signed by everyone")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Signing failed")
+
+    request = models.OneToOneField(
+        "requests.Request", on_delete=models.CASCADE, related_name="signing"
+    )
+    file = models.ForeignKey(
+        "files.File", on_delete=models.PROTECT, related_name="signature_requests"
+    )
+    ordered = models.BooleanField(_("one after another"), default=True)
+    auth_method = models.CharField(
+        _("identity check"),
+        max_length=16,
+        choices=[
+            ("none", _("None: signed in is enough")),
+            ("email", _("A code sent by e-mail")),
+        ],
+        default="none",
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    # The document with the evidence page and the signatures so far.
+    working_blob = models.CharField(max_length=500)
+    document_name = models.CharField(max_length=255)
+    sha256_original = models.CharField(max_length=64)
+    sha256_prepared = models.CharField(max_length=64)
+    sha256_signed = models.CharField(max_length=64, blank=True)
+    signed_version = models.ForeignKey(
+        "files.FileVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("signature request")
+        verbose_name_plural = _("signature requests")
+
+    def __str__(self) -> str:
+        return str(self.request)
+
+
+class Signer(models.Model):
+    """One person asked to sign, where their signature goes, and the evidence
+    of what they did."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SIGNED = "signed", _("Signed")
+        DECLINED = "declined", _("Declined")
+
+    signing = models.ForeignKey(
+        SignatureRequest, on_delete=models.CASCADE, related_name="signers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.WAITING
+    )
+    # The box, as `pdf.SignatureBox`: points from the top-left of the page.
+    page = models.PositiveIntegerField()
+    x = models.FloatField()
+    y = models.FloatField()
+    width = models.FloatField()
+    height = models.FloatField()
+    # The evidence.
+    viewed_at = models.DateTimeField(null=True, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    ip_address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    # What they signed with: a drawing (PNG, dropped once stamped) or a name.
+    image_png = models.BinaryField(null=True, blank=True)
+    typed_name = models.CharField(max_length=200, blank=True)
+    stamped_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail code (hashed), when the request asks for one.
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    code_verified_at = models.DateTimeField(null=True, blank=True)
+    sha256_before = models.CharField(max_length=64, blank=True)
+    sha256_after = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signing", "user"], name="signer_once_per_request"
+            ),
+            models.UniqueConstraint(
+                fields=["signing", "position"], name="signer_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signing} → {self.user}"
+
+    @property
+    def box(self) -> pdf.SignatureBox:
+        return pdf.SignatureBox(
+            page=self.page, x=self.x, y=self.y, width=self.width, height=self.height
+        )

@@ -21,4 +21,27 @@ urlpatterns = [
         name="generate-certificate",
     ),
     path("signatures/verify/", views.verify, name="verify"),
+    path(
+        "files/<uuid:file_uuid>/request-signature/",
+        views.new_signature_request,
+        name="new",
+    ),
+    path("signatures/<uuid:request_uuid>/sign/", views.sign, name="sign"),
+    path("signatures/<uuid:request_uuid>/decline/", views.decline, name="decline"),
+    path("signatures/<uuid:request_uuid>/code/", views.send_code, name="send-code"),
+    path(
+        "signatures/<uuid:request_uuid>/code/confirm/",
+        views.confirm_code,
+        name="confirm-code",
+    ),
+    path(
+        "signatures/<uuid:request_uuid>/pages/<int:page>.png",
+        views.page_image,
+        name="page",
+    ),
+    path(
+        "signatures/<uuid:request_uuid>/status/",
+        views.signing_status,
+        name="status",
+    ),
 ]

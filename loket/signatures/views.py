@@ -1,25 +1,41 @@
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
-from loket.core.http import signed_in_user
-from loket.signatures import actions, pdf
+from loket.core.http import act_and_report, signed_in_user
+from loket.files.models import File
+from loket.requests.models import Request
+from loket.signatures import actions, flow, pdf
 from loket.signatures.forms import (
+    CodeForm,
+    DeclineForm,
     GenerateCertificateForm,
     ImportCertificateForm,
+    SignatureRequestForm,
+    SignForm,
     VerifyForm,
 )
-from loket.signatures.models import SigningCertificate, firm_trust_roots
+from loket.signatures.models import (
+    SignatureRequest,
+    Signer,
+    SigningCertificate,
+    firm_trust_roots,
+)
+
+# The signer picker offers this many places, first signer first.
+SIGNER_SLOTS = 4
 
 
 def _manager(request: HttpRequest) -> User:
@@ -108,3 +124,229 @@ def verify(request: HttpRequest) -> HttpResponse:
         "file_name": getattr(request.FILES.get("file"), "name", ""),
     }
     return render(request, "signatures/verify.html", context, status=status)
+
+
+# Signature requests (decision 006).
+
+
+def _staff_file(request: HttpRequest, file_uuid: UUID) -> tuple[User, File]:
+    """A PDF the signed-in staff member may ask signatures for (404, 403)."""
+    user = signed_in_user(request)
+    file = get_object_or_404(access.visible_files(user), uuid=file_uuid)
+    caps = access.entity_capabilities(user, file.entity)
+    access.require(user.is_staff_member and Capability.ACTIVITIES_CREATE in caps)
+    return user, file
+
+
+@require_http_methods(["GET", "POST"])
+def new_signature_request(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
+    user, file = _staff_file(request, file_uuid)
+    people = list(flow.eligible_signers(file.entity).order_by("last_name", "email"))
+    posted = request.method == "POST"
+    form = SignatureRequestForm(request.POST if posted else None)
+    chosen = request.POST.getlist("signers") if posted else []
+    if posted and form.is_valid():
+        by_uuid = {str(person.uuid): person for person in people}
+        signers = [by_uuid[value] for value in chosen if value in by_uuid]
+        try:
+            req = actions.request_signature(
+                file,
+                actor=user,
+                signers=signers,
+                ordered=form.cleaned_data["ordered"],
+                subject=form.cleaned_data["subject"],
+                message=form.cleaned_data["message"],
+                due_date=form.cleaned_data["due_date"],
+                email_code=form.cleaned_data["email_code"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The signature request has been sent."))
+            return redirect(req.get_absolute_url())
+    context = {
+        "file": file,
+        "form": form,
+        "people": people,
+        "slots": [chosen[n] if n < len(chosen) else "" for n in range(SIGNER_SLOTS)],
+        "certificate": SigningCertificate.objects.current(),
+    }
+    status = 400 if posted else 200
+    return render(request, "signatures/new.html", context, status=status)
+
+
+def _signing(request: HttpRequest, request_uuid: UUID) -> tuple[User, SignatureRequest]:
+    """A signature request the signed-in user sees (404 otherwise)."""
+    user = signed_in_user(request)
+    requests = access.visible_requests(user).filter(kind=Request.Kind.SIGNATURE)
+    signing = get_object_or_404(
+        SignatureRequest.objects.select_related("request__entity"),
+        request__in=requests,
+        request__uuid=request_uuid,
+    )
+    return user, signing
+
+
+def _may_sign(user: User, signing: SignatureRequest) -> Signer | None:
+    """The user's signer row, if they may sign (still holding
+    activities.create on the entity)."""
+    signer = flow.signer_for(signing, user)
+    caps = access.entity_capabilities(user, signing.request.entity)
+    return signer if Capability.ACTIVITIES_CREATE in caps else None
+
+
+def _signer(
+    request: HttpRequest, request_uuid: UUID
+) -> tuple[User, SignatureRequest, Signer]:
+    """The signed-in user's signer row: 403 for those who see the request but
+    may not sign it (not a signer, or no longer holding activities.create)."""
+    user, signing = _signing(request, request_uuid)
+    signer = _may_sign(user, signing)
+    access.require(signer is not None)
+    assert signer is not None
+    return user, signing, signer
+
+
+def _sign_page(
+    request: HttpRequest,
+    signing: SignatureRequest,
+    signer: Signer | None,
+    *,
+    form: SignForm | None = None,
+    decline_form: DeclineForm | None = None,
+    code_form: CodeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    req = signing.request
+    info = pdf.inspect(flow.read_blob(signing.working_blob))
+    context = {
+        "req": req,
+        "signing": signing,
+        "signer": signer,
+        "signers": signing.signers.select_related("user"),
+        "waiting_for": flow.waiting_for(signer) if signer else [],
+        "pages": range(info.page_count),
+        "form": form or SignForm(),
+        "decline_form": decline_form or DeclineForm(),
+        "code_form": code_form or CodeForm(),
+        "needs_code": signer is not None and flow.needs_code(signer),
+        "processing": flow.processing(signing),
+    }
+    return render(request, "signatures/sign.html", context, status=status)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
+    """The document, who signed, and for a signer the form to sign or decline.
+    Everyone who sees the request may read it; only its signers sign."""
+    if request.method == "GET":
+        user, signing = _signing(request, request_uuid)
+        may_sign = _may_sign(user, signing)
+        if may_sign is not None:
+            actions.record_view(signing, actor=user, ip=_client_ip(request))
+        return _sign_page(request, signing, may_sign)
+    user, signing, signer = _signer(request, request_uuid)
+    req = signing.request
+    form = SignForm(request.POST)
+    if form.is_valid():
+        drawn = form.cleaned_data["method"] == "drawn"
+        try:
+            actions.sign(
+                signing,
+                actor=user,
+                consent=form.cleaned_data["consent"],
+                image_png=form.cleaned_data["drawing"] if drawn else None,
+                typed_name="" if drawn else form.cleaned_data["typed_name"],
+                ip=_client_ip(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Thank you: your signature is being added."))
+            return redirect("signatures:sign", req.uuid)
+    signer.refresh_from_db()
+    return _sign_page(request, signing, signer, form=form, status=400)
+
+
+@require_POST
+def decline(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
+    user, signing, signer = _signer(request, request_uuid)
+    req = signing.request
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.decline_signature(
+                signing, actor=user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("You declined to sign this document."))
+            return redirect(req.get_absolute_url())
+    return _sign_page(request, signing, signer, decline_form=form, status=400)
+
+
+@require_GET
+def page_image(request: HttpRequest, request_uuid: UUID, page: int) -> HttpResponse:
+    """One page of the document being signed, as a PNG, for whoever sees the
+    request."""
+    _user, signing = _signing(request, request_uuid)
+    try:
+        width = min(max(int(request.GET.get("width", "900")), 200), 1600)
+    except ValueError:
+        width = 900
+    try:
+        png = pdf.render_page(flow.read_blob(signing.working_blob), page, width)
+    except ValidationError as error:
+        raise Http404 from error
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def signing_status(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
+    """Who has signed, for the sign page's polling."""
+    _user, signing = _signing(request, request_uuid)
+    req = signing.request
+    context = {
+        "req": req,
+        "signing": signing,
+        "signers": signing.signers.select_related("user"),
+        "processing": flow.processing(signing),
+    }
+    return render(request, "signatures/_status.html", context)
+
+
+@require_POST
+def send_code(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
+    user, signing, _signer_row = _signer(request, request_uuid)
+    return act_and_report(
+        request,
+        lambda: actions.send_signing_code(signing, actor=user),
+        _("A code has been sent to %(email)s.") % {"email": user.email},
+        reverse("signatures:sign", args=[signing.request.uuid]),
+    )
+
+
+@require_POST
+def confirm_code(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
+    user, signing, signer = _signer(request, request_uuid)
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.confirm_signing_code(
+                signing, actor=user, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Thank you: you can sign now."))
+            return redirect("signatures:sign", signing.request.uuid)
+    signer.refresh_from_db()
+    return _sign_page(request, signing, signer, code_form=form, status=400)
