@@ -71,6 +71,16 @@ def _require_status(request: Request, allowed: frozenset[str], cannot: str) -> N
         raise ValidationError(f"{why} {cannot}", code="conflict")
 
 
+def _file_request_only(request: Request) -> None:
+    """A signature request is answered by signing (loket.signatures.flow): the
+    file-request steps would leave its signers stranded."""
+    if request.kind != Request.Kind.FILE:
+        raise ValidationError(
+            _("This is a signature request: it is answered by signing it."),
+            code="conflict",
+        )
+
+
 def _text(value: str) -> str:
     """Plain text as typed, with the browser's CRLF line breaks made LF."""
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -280,6 +290,7 @@ def create_request(
 @transaction.atomic
 def send_request(request: Request, *, actor: User) -> Request:
     """Send a draft: its recipients see it from now on."""
+    _file_request_only(request)
     _require_status(request, SENDABLE, _("It cannot be sent again."))
     people = _check_recipients(request.entity, request.recipients.all())
     request.status = Status.AWAITING
@@ -313,6 +324,7 @@ def update_request(
 ) -> Request:
     """Change what is given (the rest stays): subject, description, due date,
     additional message, recipients, limited. Not once the request is closed."""
+    _file_request_only(request)
     _require_status(request, EDITABLE, _("It can no longer be changed."))
     diff: dict[str, list[Any]] = {}
     if subject is not _UNSET:
@@ -407,6 +419,7 @@ def add_response_file(
     """A recipient's finished upload becomes a file of the request's entity (or,
     answering an update request, a new version of the attached file), linked to
     the request as a response. It counts once the recipient submits."""
+    _file_request_only(request)
     _require_status(request, ANSWERABLE, _("No more files can be added to it."))
     _recipient(request, actor)
     if upload.entity_id != request.entity_id:
@@ -466,6 +479,7 @@ def submit_response(request: Request, *, actor: User, note: str = "") -> Request
     """The recipient has sent what was asked: *responded*, for staff to review.
     Refused while nothing has been uploaded in this round (say it does not
     apply instead). A `note` goes into the comment thread."""
+    _file_request_only(request)
     _require_status(request, ANSWERABLE, _("It cannot be submitted."))
     row = _recipient(request, actor)
     pending = list(pending_responses(request).select_related("file"))
@@ -509,6 +523,7 @@ def submit_response(request: Request, *, actor: User, note: str = "") -> Request
 def mark_not_applicable(request: Request, *, actor: User, reason: str) -> Request:
     """ "This does not apply to us": the recipient's answer, with a reason;
     the request waits for staff to review it like any response."""
+    _file_request_only(request)
     _require_status(request, ANSWERABLE, _("It cannot be answered now."))
     row = _recipient(request, actor)
     reason = _text(reason)
@@ -539,6 +554,7 @@ def mark_not_applicable(request: Request, *, actor: User, reason: str) -> Reques
 @transaction.atomic
 def accept_response(request: Request, *, actor: User) -> Request:
     """Staff accept the response: the request is *completed*."""
+    _file_request_only(request)
     _require_status(request, REVIEWABLE, _("There is no response to accept."))
     request.status = Status.COMPLETED
     request.closed_at = timezone.now()
@@ -554,6 +570,7 @@ def accept_response(request: Request, *, actor: User) -> Request:
 def return_to_contact(request: Request, *, actor: User, comment: str) -> Request:
     """Staff send the response back with a comment saying what is missing: the
     request reopens (*returned*) for a new round of answers."""
+    _file_request_only(request)
     _require_status(request, REVIEWABLE, _("There is no response to return."))
     comment = _text(comment)
     if not comment:
