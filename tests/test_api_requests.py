@@ -116,7 +116,6 @@ def test_a_draft_through_the_api_is_sent_later(
         ("staff_member", 404),
         ("staff_admin", 404),
         ("viewer_contact", 403),
-        ("contact", 403),
         ("entity_admin", 403),
     ],
 )

@@ -68,7 +68,7 @@ TABLE = """
 /files/folders/{folder}/move/           302 404 403 403 403 200 200 404 404 404
 /files/entity/{entity}/trash/           302 404 403 403 403 200 200 404 403 404
 /activities/                            302 200 200 200 200 200 200 200 200 200
-/activities/new/file-request/           302 403 403 403 200 200 200 403 403 403
+/activities/new/file-request/           302 200 403 200 200 200 200 403 403 403
 /activities/{request}/                  302 404 404 200 200 200 200 404 404 404
 /activities/{request}/edit/             302 404 404 403 200 200 200 404 404 404
 /settings/                              302 403 403 403 403 403 200 200 403 200

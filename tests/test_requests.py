@@ -609,14 +609,16 @@ def test_the_entity_tab_lists_its_requests_with_a_new_button(
     assert "Bankafschriften" in page
     assert "Garage BTW" not in page
     assert f"/activities/new/file-request/?entity={entity.uuid}" in page
-    # A contact sees the tab, without the New button.
-    viewer_page = client_for(contact).get(f"/entities/{entity.uuid}/activities/").text
-    assert "Bankafschriften" in viewer_page
-    assert "/activities/new/" not in viewer_page
-    assert (
-        "No activities yet."
-        in client_for(viewer_contact).get(f"/entities/{entity.uuid}/activities/").text
+    # Contact – Entity Staff may create activities of their own; Entity
+    # Access only sees what is addressed to them.
+    contact_page = client_for(contact).get(f"/entities/{entity.uuid}/activities/").text
+    assert "Bankafschriften" in contact_page
+    assert f"/activities/new/file-request/?entity={entity.uuid}" in contact_page
+    viewer_page = (
+        client_for(viewer_contact).get(f"/entities/{entity.uuid}/activities/").text
     )
+    assert "No activities yet." in viewer_page
+    assert "/activities/new/" not in viewer_page
 
 
 def _queries(client: Client, url: str) -> int:

@@ -43,9 +43,9 @@ def _post(client: Client, key: str, step: str, action: str, **data: Any) -> "Res
 
 @pytest.mark.parametrize(
     "persona",
-    ["contact", "viewer_contact", "outsider", "staff_member", "entity_admin"],
+    ["viewer_contact", "staff_member", "entity_admin"],
 )
-def test_only_staff_who_may_create_activities_open_the_wizard(
+def test_only_those_who_may_create_activities_open_the_wizard(
     request: pytest.FixtureRequest, client_for: ClientFor, persona: str
 ) -> None:
     user = request.getfixturevalue(persona)
@@ -230,7 +230,10 @@ def test_the_upload_commit_refuses_without_a_wizard_or_with_a_bad_upload(
     assert response.status_code == 400
     assert response.json() == {"detail": "There is no such upload."}
     assert not File.objects.exists()
-    assert client_for(contact).post(f"{NEW}upload/", {"wizard": key}).status_code == 403
+    # Another user's wizard is not theirs to add to.
+    response = client_for(contact).post(f"{NEW}upload/", {"wizard": key})
+    assert response.status_code == 400
+    assert not File.objects.exists()
 
 
 def test_an_expired_wizard_starts_again(
@@ -303,3 +306,33 @@ def test_the_firms_email_settings_switch_the_message_step_and_the_emails(
     assert message.to == [contact.email]
     assert "Loonstroken" in message.subject
     assert "Graag voor vrijdag." in str(message.body)
+
+
+def test_a_contact_with_entity_staff_creates_an_activity_of_their_own(
+    client_for: ClientFor,
+    contact: User,
+    group_contact: User,
+    entity: Entity,
+    other_entity: Entity,
+) -> None:
+    """The seed: Contact – Entity Staff may create their own files and
+    activities in their entity (and only there)."""
+    client = client_for(contact)
+    assert client.get(f"{NEW}?entity={other_entity.uuid}").status_code == 404
+    key = _key(client.get(f"{NEW}?entity={entity.uuid}"))
+    _post(client, key, "recipients", "next", recipient=[str(group_contact.uuid)])
+    _post(client, key, "details", "next", subject="Bonnetjes maart")
+    _post(client, key, "message", "next", additional_message="")
+    response = _post(client, key, "attachments", "done")
+    request = Request.objects.get()
+    assert response.status_code == 302
+    assert (request.created_by, request.entity) == (contact, entity)
+    assert list(request.recipients.all()) == [group_contact]
+    assert Event.objects.filter(
+        verb=Event.Verb.REQUEST_SENT, actor=contact, entity=entity
+    ).exists()
+    # They manage what they made: cancel it.
+    cancel = client.post(f"/activities/{request.uuid}/cancel/")
+    assert cancel.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Request.Status.CANCELLED

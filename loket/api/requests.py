@@ -206,7 +206,7 @@ def _managed(request: HttpRequest, request_uuid: UUID) -> tuple[User, Request]:
     user = caller(request)
     found = _visible(user, request_uuid)
     caps = access.entity_capabilities(user, found.entity)
-    access.require(may_manage(user, caps))
+    access.require(may_manage(user, caps, found))
     return user, found
 
 
@@ -279,13 +279,12 @@ def list_requests(
 @router.post("", response={201: RequestOut})
 def create_request(request: HttpRequest, payload: RequestIn) -> Request:
     """Create a file request (an update request when files are attached) and
-    send it, or save it as a draft with `"send": false`. Staff holding
-    `activities.create` on the entity (Reader or more)."""
+    send it, or save it as a draft with `"send": false`. Whoever holds
+    `activities.create` on the entity: staff (Reader or more), and contacts with
+    Contact – Entity Staff for activities of their own."""
     user = caller(request)
     entity = get_object_or_404(access.visible_entities(user), uuid=payload.entity)
-    access.require(
-        user.is_staff_member and access.can(user, Capability.ACTIVITIES_CREATE, entity)
-    )
+    access.require(access.can(user, Capability.ACTIVITIES_CREATE, entity))
     recipients = _recipients(entity, payload.recipients)
     wanted = set(payload.attachments)
     files = list(access.visible_files(user, entity).filter(uuid__in=wanted))

@@ -1,11 +1,12 @@
 """Who may do what with a request, on top of `loket.access` (which decides who
 sees a request at all: `visible_requests`).
 
-- **Create** (the wizard, the API): staff members holding `activities.create`
-  on the entity (Reader or more). Requests are what the firm asks of its
-  clients; contacts answer them.
-- **Manage** (send, edit, accept, return, cancel, internal comments): staff
-  members who see the request and hold `activities.create` on its entity.
+- **Create** (the wizard, the API): whoever holds `activities.create` on the
+  entity: staff (Reader or more) and contacts with Contact – Entity Staff, who
+  may create activities of their own in their entity (the seed's words).
+- **Manage** (send, edit, accept, return, cancel): staff members who see the
+  request and hold `activities.create` on its entity, and the contact who made
+  it while they hold `activities.create` there. Internal comments stay staff-only.
 - **Respond** (upload, submit, "does not apply"): a recipient who still holds
   `activities.create` there (Contact – Entity Staff). A recipient reduced to
   Contact – Entity Access still sees the request and may comment, but has
@@ -29,16 +30,21 @@ from loket.requests.models import Request
 
 def creatable_entities(user: User) -> QuerySet[Entity]:
     """The active entities on which `user` may create requests."""
-    if not user.is_staff_member:
-        return Entity.objects.none()
     return access.entities_with(user, Capability.ACTIVITIES_CREATE).filter(
         archived_at__isnull=True
     )
 
 
-def may_manage(user: User, caps: frozenset[str]) -> bool:
-    """`caps`: what `user` holds on the request's entity."""
-    return user.is_staff_member and Capability.ACTIVITIES_CREATE in caps
+def may_manage(
+    user: User, caps: frozenset[str], request: Request | None = None
+) -> bool:
+    """`caps`: what `user` holds on the request's entity. Without `request`:
+    may `user` manage the entity's requests in general (staff)?"""
+    if Capability.ACTIVITIES_CREATE not in caps:
+        return False
+    return user.is_staff_member or (
+        request is not None and request.created_by_id == user.pk
+    )
 
 
 def is_recipient(user: User, request: Request) -> bool:

@@ -101,7 +101,7 @@ def activities_tab(request: HttpRequest, context: dict[str, Any]) -> HttpRespons
     requests = access.visible_requests(user, entity)
     context |= _list_context(request, user, requests, with_entity=False)
     context["can_create"] = (
-        may_manage(user, context["caps"]) and entity.archived_at is None
+        Capability.ACTIVITIES_CREATE in context["caps"] and entity.archived_at is None
     )
     return render(request, "entities/activities.html", context)
 
@@ -127,7 +127,7 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
     comments = req.comments.select_related("author").order_by("created_at", "pk")
     if not user.is_staff_member:
         comments = comments.filter(internal=False)
-    manage = may_manage(user, caps)
+    manage = may_manage(user, caps, req)
     respond = (
         mine is not None
         and Capability.ACTIVITIES_CREATE in caps
@@ -177,10 +177,10 @@ def detail(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 
 
 def _managed(request: HttpRequest, request_uuid: UUID) -> tuple[User, Request]:
-    """A request the signed-in staff member may manage (404 unseen, 403)."""
+    """A request the signed-in user may manage (404 unseen, 403)."""
     user = signed_in_user(request)
     req = _visible(user, request_uuid)
-    access.require(may_manage(user, access.entity_capabilities(user, req.entity)))
+    access.require(may_manage(user, access.entity_capabilities(user, req.entity), req))
     return user, req
 
 
