@@ -112,3 +112,10 @@ def test_a_bulk_import_keeps_the_chain_intact(
     # 3 earlier events, 3 created, 3 memberships, 1 for the import.
     assert verify() == "intact: 10 events"
     assert group.members.count() == 3
+
+
+def test_a_verb_is_shown_by_its_label_and_an_unknown_one_as_it_is() -> None:
+    from loket.audit.models import Event as HistoryEvent
+
+    assert HistoryEvent(verb="file.uploaded").get_verb_display() == "File uploaded"
+    assert HistoryEvent(verb="old.verb").get_verb_display() == "old.verb"

@@ -136,7 +136,9 @@ class Event(models.Model):
         blank=True,
         related_name="+",
     )
-    verb = models.CharField(_("what"), max_length=64, choices=Verb.choices)
+    # One of Verb, but no `choices` on the column: a new verb needs no migration
+    # (each used to repeat the whole list); get_verb_display reads the labels.
+    verb = models.CharField(_("what"), max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=254, blank=True)
@@ -157,6 +159,13 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
+
+    def get_verb_display(self) -> str:
+        """The verb's label in the current language (the raw verb if unknown)."""
+        try:
+            return str(self.Verb(self.verb).label)
+        except ValueError:
+            return self.verb
 
     def canonical(self) -> dict[str, Any]:
         """The content the hash covers, in a form that survives a database trip."""
