@@ -27,6 +27,25 @@ PASSWORD = "correct-horse-battery-staple"
 NEW_PASSWORD_FOR_SMTP = "smtp-delivered-Passw0rd"
 
 
+def _one_request_at_a_time_in_the_live_server() -> None:
+    """The live server's threads share the one connection to SQLite's in-memory
+    test database; two requests at once (a page polling while a form posts)
+    break each other's savepoints. Serve them one after the other. (The test
+    client does not go through WSGIHandler; PostgreSQL needs none of this.)"""
+    import threading
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    lock = threading.Lock()
+    serve = WSGIHandler.__call__
+
+    def serialised(self: WSGIHandler, environ: Any, start_response: Any) -> Any:
+        with lock:
+            return serve(self, environ, start_response)
+
+    WSGIHandler.__call__ = serialised  # type: ignore[method-assign]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The test client and the live server speak plain HTTP.
     settings.SECURE_SSL_REDIRECT = False
@@ -43,6 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        _one_request_at_a_time_in_the_live_server()
 
 
 @pytest.fixture(autouse=True)
