@@ -30,7 +30,7 @@ from loket.signatures import actions, pdf
 from loket.signatures.models import SignatureRequest, Signer, firm_trust_roots
 from tests.conftest import ClientFor, grant, make_user
 from tests.files_support import add, blob_exists
-from tests.pdfs import make_pdf, signature_png
+from tests.pdfs import A4, make_pdf, signature_png
 from tests.test_browser_seed_flows import (
     CHROMIUM,
     NewPage,
@@ -38,6 +38,7 @@ from tests.test_browser_seed_flows import (
     new_page,
     sign_in,
 )
+from tests.test_signatures_pdf import ink, rendered_by_poppler
 
 __all__ = ["new_page"]  # the fixture, shared with the seed flows
 
@@ -588,9 +589,10 @@ def test_two_contacts_sign_in_order_in_the_browser_one_draws_one_types(
     sign_in(drawer, base, first.email)
     drawer.goto(sign_url)
     assert fits_the_phone(drawer)
-    preview = drawer.locator("img.sign-page").first
-    preview.scroll_into_view_if_needed()
-    assert preview.evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
+    # Every page drawn first: a page loading later would move the canvas.
+    for preview in drawer.locator("img.sign-page").all():
+        preview.scroll_into_view_if_needed()
+        assert preview.evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
     canvas = drawer.locator("[data-signature-pad] canvas")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -704,3 +706,188 @@ def test_the_file_request_steps_refuse_a_signature_request(
     pending.refresh_from_db()
     assert pending.status == Request.Status.AWAITING
     assert not pending.request_files.filter(role="response").exists()
+
+
+# Activities → New → Signature request: the entity, then one of its PDFs.
+
+
+def test_the_new_menu_offers_a_signature_request_to_staff_only(
+    entity: Entity, staff_reader: User, contact: User, client_for: ClientFor
+) -> None:
+    for page in ("/activities/", f"/entities/{entity.uuid}/activities/"):
+        assert b"/activities/new/signature-request/" in (
+            client_for(staff_reader).get(page).content
+        )
+        assert b"/activities/new/signature-request/" not in (
+            client_for(contact).get(page).content
+        )
+
+
+def test_picking_a_document_is_for_staff_who_create_activities_there(
+    entity: Entity,
+    other_entity: Entity,
+    document: File,
+    outsider: User,
+    contact: User,
+    viewer_contact: User,
+    staff_reader: User,
+    client_for: ClientFor,
+) -> None:
+    url = "/activities/new/signature-request/"
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302
+    assert "/accounts/" in anonymous["Location"]
+    picking = f"{url}?entity={entity.uuid}"
+    assert client_for(outsider).get(picking).status_code == 404
+    assert client_for(viewer_contact).get(picking).status_code == 403
+    assert client_for(contact).get(picking).status_code == 403
+    assert client_for(contact).get(url).status_code == 403
+    reader = client_for(staff_reader)
+    assert reader.get(f"{url}?entity={other_entity.uuid}").status_code == 404
+    assert reader.get(f"{url}?entity=not-a-uuid").status_code == 404
+
+
+def test_picking_lists_the_entitys_pdfs_and_leads_to_the_request_form(
+    certificate: None,
+    entity: Entity,
+    other_entity: Entity,
+    document: File,
+    staff_owner: User,
+    staff_reader: User,
+    contact: User,
+    client_for: ClientFor,
+) -> None:
+    add(entity, staff_owner, "notes.txt", b"plain text, not a PDF")
+    add(other_entity, staff_owner, "elsewhere.pdf", make_pdf())
+    reader = client_for(staff_reader)
+    first = reader.get("/activities/new/signature-request/")
+    assert first.status_code == 200
+    assert f"?entity={entity.uuid}".encode() in first.content
+    assert f"?entity={other_entity.uuid}".encode() not in first.content
+    second = reader.get(f"/activities/new/signature-request/?entity={entity.uuid}")
+    assert second.status_code == 200
+    form_url = f"/files/{document.uuid}/request-signature/"
+    assert form_url.encode() in second.content
+    assert b"notes.txt" not in second.content
+    assert b"elsewhere.pdf" not in second.content
+    response = reader.post(
+        form_url,
+        {"subject": "Contract", "ordered": "on", "signers": [str(contact.uuid)]},
+    )
+    assert response.status_code == 302
+    signing = SignatureRequest.objects.get(file=document)
+    assert signing.request.subject == "Contract"
+    assert [row.user for row in signing.signers.all()] == [contact]
+
+
+# Placing the boxes on the request form's preview.
+
+
+def test_the_request_form_previews_the_pages_to_place_the_boxes_on(
+    certificate: None,
+    entity: Entity,
+    staff_owner: User,
+    staff_reader: User,
+    contact: User,
+    outsider: User,
+    client_for: ClientFor,
+) -> None:
+    two_pages = add(entity, staff_owner, "two.pdf", make_pdf([(*A4, 0), (*A4, 0)]))
+    form = client_for(staff_reader).get(f"/files/{two_pages.uuid}/request-signature/")
+    assert form.status_code == 200
+    for page in (0, 1):
+        assert f"/request-signature/pages/{page}.png".encode() in form.content
+    assert b"js/signature-boxes.js" in form.content
+    image = f"/files/{two_pages.uuid}/request-signature/pages/1.png"
+    response = client_for(staff_reader).get(image)
+    assert response.status_code == 200
+    assert response.content.startswith(b"\x89PNG")
+    missing = f"/files/{two_pages.uuid}/request-signature/pages/2.png"
+    assert client_for(staff_reader).get(missing).status_code == 404
+    assert client_for(contact).get(image).status_code == 403
+    assert client_for(outsider).get(image).status_code == 404
+    assert Client().get(image).status_code == 302
+
+
+def test_a_placed_box_lands_in_the_signer_row_and_the_signed_pdf(
+    certificate: None,
+    entity: Entity,
+    staff_owner: User,
+    contact: User,
+    second_contact: User,
+    client_for: ClientFor,
+    tmp_path: Path,
+) -> None:
+    two_pages = add(entity, staff_owner, "two.pdf", make_pdf([(*A4, 0), (*A4, 0)]))
+    response = client_for(staff_owner).post(
+        f"/files/{two_pages.uuid}/request-signature/",
+        {
+            "subject": "Contract",
+            "ordered": "on",
+            "signers": [str(contact.uuid), str(second_contact.uuid)],
+            # The first signer's box placed on page 1, the second's default.
+            "box_page": ["0", ""],
+            "box_x": ["300", ""],
+            "box_y": ["400.5", ""],
+        },
+    )
+    assert response.status_code == 302, response.content
+    signing = SignatureRequest.objects.get(file=two_pages)
+    first, second = signing.signers.order_by("position")
+    assert (first.page, first.x, first.y) == (0, 300.0, 400.5)
+    assert (first.width, first.height) == (200.0, 70.0)
+    default = pdf.SignatureBox.default(pdf.inspect(make_pdf([(*A4, 0), (*A4, 0)])))
+    assert (second.page, second.x, second.y) == (1, default.x, default.y)
+
+    run_commit_callbacks(
+        lambda: actions.sign(signing, actor=contact, consent=True, typed_name="Daan")
+    )
+    run_commit_callbacks(
+        lambda: actions.sign(
+            signing, actor=second_contact, consent=True, typed_name="Sanne"
+        )
+    )
+    signing.refresh_from_db()
+    assert signing.state == SignatureRequest.State.COMPLETED
+    data = current_pdf(two_pages)
+    first_page = rendered_by_poppler(data, 0, tmp_path)
+    assert ink(first_page, (300, 400.5, 200, 70)) > 300, "the stamp is in the box"
+    last_page = rendered_by_poppler(data, 1, tmp_path)
+    assert ink(last_page, (default.x, default.y, 200, 70)) > 300
+    assert ink(last_page, (300, 400.5, 200, 70)) < 20
+
+
+@pytest.mark.parametrize(
+    ("page", "x", "y", "message"),
+    [
+        ("0", "500", "10", "The signature box does not fit on the page."),
+        ("0", "10", "-5", "The signature box does not fit on the page."),
+        ("0", "ten", "10", "The signature box does not fit on the page."),
+        ("0", "nan", "10", "The signature box does not fit on the page."),
+        ("3", "10", "10", "This page does not exist."),
+    ],
+)
+def test_a_box_off_the_page_is_refused_on_the_form(
+    certificate: None,
+    document: File,
+    staff_reader: User,
+    contact: User,
+    client_for: ClientFor,
+    page: str,
+    x: str,
+    y: str,
+    message: str,
+) -> None:
+    response = client_for(staff_reader).post(
+        f"/files/{document.uuid}/request-signature/",
+        {
+            "subject": "Contract",
+            "signers": [str(contact.uuid)],
+            "box_page": [page],
+            "box_x": [x],
+            "box_y": [y],
+        },
+    )
+    assert response.status_code == 400
+    assert message.encode() in response.content
+    assert not Request.objects.exists()

@@ -9,6 +9,7 @@ effects on commit, no permission checks (callers do those).
 
 import datetime as dt
 import io
+import math
 import secrets
 from collections.abc import Iterable
 from datetime import date
@@ -38,6 +39,7 @@ from loket.requests import actions as request_actions
 from loket.requests.models import Recipient, Request, RequestFile
 from loket.signatures import pdf
 from loket.signatures.models import SignatureRequest, Signer, SigningCertificate
+from loket.signatures.pdf.types import DEFAULT_BOX_HEIGHT, DEFAULT_BOX_WIDTH
 
 # Stacked default boxes: this much room between two signers' boxes.
 BOX_GAP = 8.0
@@ -100,6 +102,44 @@ def _stacked_boxes(info: pdf.PdfInfo, count: int) -> list[pdf.SignatureBox]:
         )
         y -= first.height + BOX_GAP
     return boxes
+
+
+def box_size(page: pdf.PageInfo) -> tuple[float, float]:
+    """The size of a box placed on `page` (points): the default, smaller on a
+    small page."""
+    return (
+        min(DEFAULT_BOX_WIDTH, page.width),
+        min(DEFAULT_BOX_HEIGHT, page.height),
+    )
+
+
+def placed_box(info: pdf.PdfInfo, *, page: int, x: float, y: float) -> pdf.SignatureBox:
+    """A box staff placed on the preview: its top-left corner at (`x`, `y`),
+    points from the top-left of page `page` (from 0) as displayed. Refused
+    when it is not on the page."""
+    if not 0 <= page < info.page_count:
+        raise ValidationError(_("This page does not exist."), code="page")
+    shown = info.pages[page]
+    width, height = box_size(shown)
+    if not (math.isfinite(x) and math.isfinite(y)) or (
+        x < 0
+        or y < 0
+        or x + width > shown.width + 0.5
+        or y + height > shown.height + 0.5
+    ):
+        raise ValidationError(
+            _("The signature box does not fit on the page."), code="box"
+        )
+    return pdf.SignatureBox(page=page, x=x, y=y, width=width, height=height)
+
+
+def boxes_for(
+    info: pdf.PdfInfo, placed: list[pdf.SignatureBox | None]
+) -> list[pdf.SignatureBox]:
+    """One box per signer: where staff placed it, or else the default place
+    (stacked among those left at the default)."""
+    defaults = iter(_stacked_boxes(info, placed.count(None)))
+    return [box or next(defaults) for box in placed]
 
 
 @transaction.atomic

@@ -22,9 +22,19 @@ urlpatterns = [
     ),
     path("signatures/verify/", views.verify, name="verify"),
     path(
+        "activities/new/signature-request/",
+        views.pick_document,
+        name="pick",
+    ),
+    path(
         "files/<uuid:file_uuid>/request-signature/",
         views.new_signature_request,
         name="new",
+    ),
+    path(
+        "files/<uuid:file_uuid>/request-signature/pages/<int:page>.png",
+        views.file_page_image,
+        name="file-page",
     ),
     path("signatures/<uuid:request_uuid>/sign/", views.sign, name="sign"),
     path("signatures/<uuid:request_uuid>/decline/", views.decline, name="decline"),

@@ -17,6 +17,7 @@ from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
 from loket.files.models import File
 from loket.requests.models import Request
+from loket.requests.permissions import creatable_entities
 from loket.signatures import actions, flow, pdf
 from loket.signatures.forms import (
     CodeForm,
@@ -36,6 +37,11 @@ from loket.signatures.models import (
 
 # The signer picker offers this many places, first signer first.
 SIGNER_SLOTS = 4
+PDF_TYPE = "application/pdf"
+# The document picker lists at most this many PDFs of an entity.
+PICK_LIMIT = 500
+# The request form previews this many pages to place the boxes on.
+PREVIEW_PAGES = 50
 
 
 def _manager(request: HttpRequest) -> User:
@@ -138,6 +144,102 @@ def _staff_file(request: HttpRequest, file_uuid: UUID) -> tuple[User, File]:
     return user, file
 
 
+@require_GET
+def pick_document(request: HttpRequest) -> HttpResponse:
+    """Activities → New → Signature request: choose the entity (where the
+    staff member creates activities), then one of its PDFs; the request form
+    of that file follows."""
+    user = signed_in_user(request)
+    context: dict[str, Any] = {"entities": [], "entity": None, "files": []}
+    chosen = request.GET.get("entity", "")
+    if not chosen:
+        access.require(user.is_staff_member)
+        context["entities"] = creatable_entities(user).order_by("name")[:PICK_LIMIT]
+    else:
+        try:
+            entity_uuid = UUID(chosen)
+        except ValueError as error:
+            raise Http404 from error
+        entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
+        caps = access.entity_capabilities(user, entity)
+        access.require(
+            user.is_staff_member
+            and Capability.ACTIVITIES_CREATE in caps
+            and entity.archived_at is None
+        )
+        context["entity"] = entity
+        context["files"] = (
+            access.visible_files(user, entity)
+            .filter(current_version__content_type=PDF_TYPE)
+            .select_related("folder", "current_version")
+            .order_by("name")[:PICK_LIMIT]
+        )
+    return render(request, "signatures/pick.html", context)
+
+
+def _document(file: File) -> bytes:
+    """The current version of `file`, as the request form reads it (404 when
+    it cannot be read)."""
+    version = file.current_version
+    if version is None or not version.is_available:
+        raise Http404
+    return flow.read_blob(version.blob)
+
+
+def _inspected(file: File) -> pdf.PdfInfo | None:
+    try:
+        return pdf.inspect(_document(file))
+    except (ValidationError, Http404):
+        return None  # request_signature refuses it with the reason
+
+
+def _placed_boxes(
+    post: Any, info: pdf.PdfInfo | None, slots: list[int]
+) -> list[pdf.SignatureBox | None] | None:
+    """The boxes staff placed on the preview for the signers in `slots`
+    (their places in the picker), None for those left at the default; None
+    when none was placed. ValidationError for a box off its page."""
+    pages = post.getlist("box_page")
+    xs = post.getlist("box_x")
+    ys = post.getlist("box_y")
+    placed: list[pdf.SignatureBox | None] = []
+    for slot in slots:
+        values = [
+            column[slot] if slot < len(column) else "" for column in (pages, xs, ys)
+        ]
+        if not all(value.strip() for value in values):
+            placed.append(None)
+            continue
+        if info is None:
+            return None  # not a PDF: request_signature says so
+        try:
+            page, x, y = int(values[0]), float(values[1]), float(values[2])
+        except ValueError as error:
+            raise ValidationError(
+                _("The signature box does not fit on the page."), code="box"
+            ) from error
+        placed.append(flow.placed_box(info, page=page, x=x, y=y))
+    return placed if any(placed) else None
+
+
+def _preview_pages(info: pdf.PdfInfo | None) -> list[dict[str, Any]]:
+    if info is None:
+        return []
+    pages = []
+    for page in info.pages[:PREVIEW_PAGES]:
+        width, height = flow.box_size(page)
+        pages.append(
+            {
+                "index": page.index,
+                "width": page.width,
+                "height": page.height,
+                "box_width": width,
+                "box_height": height,
+            }
+        )
+    return pages
+
+
 @require_http_methods(["GET", "POST"])
 def new_signature_request(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user, file = _staff_file(request, file_uuid)
@@ -145,10 +247,18 @@ def new_signature_request(request: HttpRequest, file_uuid: UUID) -> HttpResponse
     posted = request.method == "POST"
     form = SignatureRequestForm(request.POST if posted else None)
     chosen = request.POST.getlist("signers") if posted else []
+    info = _inspected(file)
     if posted and form.is_valid():
         by_uuid = {str(person.uuid): person for person in people}
-        signers = [by_uuid[value] for value in chosen if value in by_uuid]
+        signers: list[User] = []
+        slots: list[int] = []
+        for slot, value in enumerate(chosen):
+            person = by_uuid.get(value)
+            if person is not None and person not in signers:
+                signers.append(person)
+                slots.append(slot)
         try:
+            placed = _placed_boxes(request.POST, info, slots)
             req = actions.request_signature(
                 file,
                 actor=user,
@@ -157,6 +267,7 @@ def new_signature_request(request: HttpRequest, file_uuid: UUID) -> HttpResponse
                 subject=form.cleaned_data["subject"],
                 message=form.cleaned_data["message"],
                 due_date=form.cleaned_data["due_date"],
+                boxes=flow.boxes_for(info, placed) if info and placed else None,
                 email_code=form.cleaned_data["email_code"],
             )
         except ValidationError as error:
@@ -164,15 +275,48 @@ def new_signature_request(request: HttpRequest, file_uuid: UUID) -> HttpResponse
         else:
             messages.success(request, _("The signature request has been sent."))
             return redirect(req.get_absolute_url())
+
+    def column(name: str, n: int) -> str:
+        values = request.POST.getlist(name) if posted else []
+        return values[n] if n < len(values) else ""
+
     context = {
         "file": file,
         "form": form,
         "people": people,
-        "slots": [chosen[n] if n < len(chosen) else "" for n in range(SIGNER_SLOTS)],
+        "slots": [
+            {
+                "chosen": column("signers", n),
+                "page": column("box_page", n),
+                "x": column("box_x", n),
+                "y": column("box_y", n),
+            }
+            for n in range(SIGNER_SLOTS)
+        ],
+        "pages": _preview_pages(info),
+        "more_pages": info is not None and info.page_count > PREVIEW_PAGES,
         "certificate": SigningCertificate.objects.current(),
     }
     status = 400 if posted else 200
     return render(request, "signatures/new.html", context, status=status)
+
+
+@require_GET
+def file_page_image(request: HttpRequest, file_uuid: UUID, page: int) -> HttpResponse:
+    """One page of a PDF staff are about to ask signatures for, as a PNG, to
+    place the boxes on."""
+    _user, file = _staff_file(request, file_uuid)
+    try:
+        width = min(max(int(request.GET.get("width", "900")), 200), 1600)
+    except ValueError:
+        width = 900
+    try:
+        png = pdf.render_page(_document(file), page, width)
+    except ValidationError as error:
+        raise Http404 from error
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _signing(request: HttpRequest, request_uuid: UUID) -> tuple[User, SignatureRequest]:
