@@ -557,22 +557,43 @@ def visible_roles(user: AnyUser) -> QuerySet[Role]:
     return Role.objects.none()
 
 
+def people_with(
+    entity: Entity, capability: Capability, *, firm_wide: bool = True
+) -> QuerySet[User]:
+    """Users not deactivated who hold `capability` on `entity`, directly or
+    through a group — and, with `firm_wide`, through firm-wide assignments.
+    Two queries (the roles, then the users)."""
+    role_ids = roles_with(capability)
+    here = Q(entity=entity) | Q(entity__isnull=True) if firm_wide else Q(entity=entity)
+    group_here = (
+        Q(group__assignments__entity=entity)
+        | Q(group__assignments__entity__isnull=True)
+        if firm_wide
+        else Q(group__assignments__entity=entity)
+    )
+    direct = (
+        RoleAssignment.objects.filter(here, role_id__in=role_ids, user__isnull=False)
+        .order_by()
+        .values("user_id")
+    )
+    through_groups = GroupMembership.objects.filter(
+        group_here, group__assignments__role_id__in=role_ids
+    ).values("user_id")
+    return (
+        User.objects.filter(id__in=direct.union(through_groups))
+        .exclude(state=User.State.DEACTIVATED)
+        .order_by("kind", "first_name", "last_name", "email")
+    )
+
+
 def contacts_with_access(
     entity: Entity, capability: Capability = Capability.ENTITY_VIEW
 ) -> QuerySet[User]:
     """Contacts who hold `capability` on `entity` through a direct or group
     assignment: the recipients a request on this entity can be addressed to."""
-    role_ids = roles_with(capability)
-    direct = RoleAssignment.objects.filter(
-        entity=entity, role_id__in=role_ids, user__isnull=False
-    ).values("user_id")
-    through_groups = GroupMembership.objects.filter(
-        group__assignments__entity=entity,
-        group__assignments__role_id__in=role_ids,
-    ).values("user_id")
-    return User.objects.filter(
-        kind=User.Kind.CONTACT, id__in=direct.union(through_groups)
-    ).exclude(state=User.State.DEACTIVATED)
+    return people_with(entity, capability, firm_wide=False).filter(
+        kind=User.Kind.CONTACT
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from loket.api.schemas import PersonRef
 from loket.entities.models import Entity
 from loket.files import actions, storage
 from loket.files.models import File, FileVersion, Folder, Upload
-from loket.files.people import clash_answer, may_limit, people_with
+from loket.files.people import clash_answer, may_limit
 
 router = Router(tags=["files"])
 
@@ -404,7 +404,7 @@ def share_file(request: HttpRequest, file_uuid: UUID, payload: SharedWithIn) -> 
     access.require(may_limit(user, file, caps))
     wanted = set(payload.people)
     people = list(
-        people_with(file.entity, Capability.FILES_VIEW).filter(uuid__in=wanted)
+        access.people_with(file.entity, Capability.FILES_VIEW).filter(uuid__in=wanted)
     )
     if len(people) != len(wanted):
         raise unknown(

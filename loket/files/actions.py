@@ -17,6 +17,7 @@ from django.db.models import Exists, F, OuterRef, ProtectedError, RestrictedErro
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
 from loket.audit.actions import record
@@ -24,7 +25,6 @@ from loket.audit.models import Event
 from loket.entities.models import Entity
 from loket.files import scanning, storage, uploads
 from loket.files.models import File, FileVersion, Folder, Upload
-from loket.files.people import people_with
 
 ON_CLASH = ("ask", "version", "copy")
 _NUMBERED = re.compile(r"^(?P<stem>.*) \((?P<number>\d+)\)$")
@@ -587,7 +587,7 @@ def share_file(file: File, *, actor: User, users: Iterable[User]) -> File:
     one). Each must be able to see the entity's files."""
     wanted = {user.pk: user for user in users}
     allowed = set(
-        people_with(file.entity, Capability.FILES_VIEW)
+        access.people_with(file.entity, Capability.FILES_VIEW)
         .filter(pk__in=wanted)
         .values_list("pk", flat=True)
     )

@@ -1,9 +1,8 @@
 """Access questions of the files that loket/access.py does not answer (yet):
-who a limited file can be shared with, who may limit it, and how a name clash
-with a file the user cannot see is answered."""
+who may limit a file, and how a name clash with a file the user cannot see is
+answered. (Who a limited file can be shared with: `access.people_with`.)"""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 
 from loket import access
 from loket.access import Capability
@@ -11,30 +10,6 @@ from loket.accounts.models import User
 from loket.entities.models import Entity
 from loket.files import uploads
 from loket.files.models import File, Folder
-from loket.groups.models import GroupMembership
-from loket.roles.models import RoleAssignment
-
-
-def people_with(entity: Entity, capability: Capability) -> QuerySet[User]:
-    """Users not deactivated who hold `capability` on `entity`, directly or
-    through a group, on the entity or firm-wide. Two queries."""
-    role_ids = access.roles_with(capability)
-    here = Q(entity=entity) | Q(entity__isnull=True)
-    direct = (
-        RoleAssignment.objects.filter(here, role_id__in=role_ids, user__isnull=False)
-        .order_by()
-        .values("user_id")
-    )
-    through_groups = GroupMembership.objects.filter(
-        Q(group__assignments__entity=entity)
-        | Q(group__assignments__entity__isnull=True),
-        group__assignments__role_id__in=role_ids,
-    ).values("user_id")
-    return (
-        User.objects.filter(id__in=direct.union(through_groups))
-        .exclude(state=User.State.DEACTIVATED)
-        .order_by("kind", "first_name", "last_name", "email")
-    )
 
 
 def may_limit(user: User, file: File, caps: frozenset[str]) -> bool:

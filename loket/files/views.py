@@ -41,7 +41,7 @@ from loket.files.forms import (
     VersionUploadForm,
 )
 from loket.files.models import File, FileVersion, Folder, Upload
-from loket.files.people import clash_answer, may_limit, people_with
+from loket.files.people import clash_answer, may_limit
 from loket.files.tree import Tree, tree_of
 
 PAGE_SIZE = 100
@@ -342,9 +342,9 @@ def detail(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
         shared = set(file.shared_with.values_list("pk", flat=True))
         context["people"] = [
             (person, person.pk in shared)
-            for person in people_with(file.entity, Capability.FILES_VIEW).exclude(
-                pk=file.created_by_id
-            )
+            for person in access.people_with(
+                file.entity, Capability.FILES_VIEW
+            ).exclude(pk=file.created_by_id)
         ]
         context["may_limit"] = True
     context["rename_form"] = NameForm(initial={"name": file.name})
@@ -505,7 +505,7 @@ def _people(entity: Entity, uuids: list[str]) -> list[User]:
             wanted.add(UUID(value))
         except ValueError as error:
             raise ValidationError(_("Choose people from the list.")) from error
-    found: QuerySet[User] = people_with(entity, Capability.FILES_VIEW).filter(
+    found: QuerySet[User] = access.people_with(entity, Capability.FILES_VIEW).filter(
         uuid__in=wanted
     )
     people = list(found)

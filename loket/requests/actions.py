@@ -30,7 +30,6 @@ from loket.audit.models import Event
 from loket.entities.models import Entity
 from loket.files import actions as file_actions
 from loket.files.models import File, FileVersion, Upload
-from loket.files.people import people_with
 from loket.notifications import notify
 from loket.requests.models import Comment, Recipient, Request, RequestFile
 
@@ -442,7 +441,7 @@ def add_response_file(
         )
         if request.limited:
             # Whoever sees the limited request sees what answers it.
-            shared = people_with(request.entity, Capability.FILES_VIEW).filter(
+            shared = access.people_with(request.entity, Capability.FILES_VIEW).filter(
                 Q(pk=request.created_by_id) | Q(requests_received=request)
             )
             file_actions.share_file(version.file, actor=actor, users=shared)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
 from loket.audit.actions import record
@@ -32,7 +33,6 @@ from loket.audit.models import Event
 from loket.files import actions as file_actions
 from loket.files import storage
 from loket.files.models import File
-from loket.files.people import people_with
 from loket.notifications import notify, outbox
 from loket.notifications.models import Kind
 from loket.requests import actions as request_actions
@@ -60,7 +60,7 @@ EMAIL_CODE = "email"
 def eligible_signers(entity: Any) -> "QuerySet[User]":
     """Who may be asked to sign on `entity`: contacts with Contact – Entity
     Staff and staff members, anyone holding `activities.create` there."""
-    return people_with(entity, Capability.ACTIVITIES_CREATE)
+    return access.people_with(entity, Capability.ACTIVITIES_CREATE)
 
 
 def _certificate() -> SigningCertificate:
