@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -573,6 +574,17 @@ def test_the_evidence_record_holds_every_fact(
         "The amounts are wrong.",
     ]:
         assert fact in text, fact
+
+
+def test_a_hash_that_just_fits_its_column_stays_on_one_line(tmp_path: Path) -> None:
+    # This hash, shrunk to exactly its column's width, measured a rounding
+    # error over it and was cut before its last digit (a CI failure).
+    digest = "e335d97cbb1745924173e8cfbd982290bc4995a094787d2e5681972419680344"
+    signed = SimpleNamespace(sha256_before=digest, sha256_after="0" * 64)
+
+    text = pdftotext(pdf.evidence_pdf(evidence(signed)), tmp_path)  # type: ignore[arg-type]
+
+    assert text.count(digest) == 2
 
 
 def test_the_evidence_record_runs_over_pages_for_many_signers(

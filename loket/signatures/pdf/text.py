@@ -88,7 +88,9 @@ def _fit(font: _Font, text: str, size: float, width: float, least: float) -> flo
     natural = font.width(text, size)
     if natural <= width or natural == 0:
         return size
-    return max(least, size * width / natural)
+    # A hair under the exact ratio: at the exact size, rounding can make the
+    # text measure a fraction over `width`, and a wrap would then cut it.
+    return max(least, size * width / natural * 0.999)
 
 
 def _clip(font: _Font, text: str, size: float, width: float) -> str:
