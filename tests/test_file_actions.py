@@ -13,6 +13,7 @@ from loket.accounts.models import User
 from loket.audit.models import Event
 from loket.entities.models import Entity
 from loket.files import actions, scanning
+from loket.files.actions import files as file_actions
 from loket.files.models import File, FileVersion, Folder, Upload
 from loket.requests.models import Request, RequestFile
 from tests.files_support import (
@@ -266,16 +267,16 @@ def test_a_failure_after_taking_the_upload_leaves_no_blob(
 ) -> None:
     upload = finished_upload(contact, entity)
     created: list[str] = []
-    original = actions._new_version
+    original = file_actions._new_version
 
     def failing(*args: Any, **kwargs: Any) -> FileVersion:
         created.append(kwargs["blob"].blob)
         raise IntegrityError("simulated")
 
-    monkeypatch.setattr(actions, "_new_version", failing)
+    monkeypatch.setattr(file_actions, "_new_version", failing)
     with pytest.raises(IntegrityError):
         actions.add_upload(entity, actor=contact, upload=upload)
-    monkeypatch.setattr(actions, "_new_version", original)
+    monkeypatch.setattr(file_actions, "_new_version", original)
     assert created
     assert not blob_exists(created[0])
     assert not File.objects.exists()

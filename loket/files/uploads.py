@@ -179,7 +179,7 @@ def check_upload(filename: str, size: int | None) -> str:
         raise ValidationError(
             _(
                 "“%(name)s” was not accepted: files of type .%(extension)s can run "
-                "programs and are blocked. Put it in a ZIP file if it must be sent."
+                "programs and are blocked, to keep everyone's computers safe."
             )
             % {"name": name, "extension": extension_of(name)},
             code="blocked_type",
@@ -217,7 +217,7 @@ def sniff(head: bytes, filename: str, read_at: ReadAt | None = None) -> str:
         raise ValidationError(
             _(
                 "“%(name)s” was not accepted: it is a program or a script, which "
-                "cannot be uploaded. Put it in a ZIP file if it must be sent."
+                "cannot be uploaded, to keep everyone's computers safe."
             )
             % {"name": filename},
             code="blocked_type",
