@@ -16,6 +16,7 @@ from loket.api import (
     requests,
     roles,
     s3_uploads,
+    signatures,
     staff,
     tokens,
 )
@@ -86,6 +87,7 @@ api.add_router("/tokens", tokens.router)
 api.add_router("", files.router)
 api.add_router("/requests", requests.router)
 api.add_router("", s3_uploads.router)
+api.add_router("", signatures.router)
 
 # Last: any other path under /api/v1/ answers in JSON too, not with the HTML
 # 404 page (after authentication, like every route).

@@ -20,8 +20,13 @@ from loket.files.actions import create_folder
 from loket.groups.models import Group
 from loket.requests.actions import create_request
 from loket.roles.models import Role
+from loket.signatures.actions import (
+    generate_signing_certificate,
+    request_signature,
+)
 from tests.conftest import ClientFor
 from tests.files_support import add
+from tests.pdfs import make_pdf
 
 PERSONAS = [
     "anonymous",
@@ -83,6 +88,13 @@ TABLE = """
 /accounts/profile/notifications/        302 200 200 200 200 200 200 200 200 200
 /settings/signing-certificate/          302 403 403 403 403 403 200 403 403 200
 /signatures/verify/                     302 200 200 200 200 200 200 200 200 200
+/activities/new/signature-request/      302 403 403 403 200 200 200 200 200 200
+{pick_entity}                           302 404 403 403 200 200 200 404 403 404
+/files/{pdf}/request-signature/         302 404 403 403 200 200 200 404 404 404
+/files/{pdf}/request-signature/pages/0.png 302 404 403 403 200 200 200 404 404 404
+/signatures/{signing}/sign/             302 404 404 200 200 200 200 404 404 404
+/signatures/{signing}/pages/0.png       302 404 404 200 200 200 200 404 404 404
+/signatures/{signing}/status/           302 404 404 200 200 200 200 404 404 404
 /api/v1/me                              401 200 200 200 200 200 200 200 200 200
 /api/v1/entities                        401 200 200 200 200 200 200 200 200 200
 /api/v1/entities/{entity}               401 404 200 200 200 200 200 404 200 404
@@ -97,6 +109,9 @@ TABLE = """
 /api/v1/requests                        401 200 200 200 200 200 200 200 200 200
 /api/v1/requests/{request}              401 404 404 200 200 200 200 404 404 404
 /api/v1/requests/{request}/comments     401 404 404 200 200 200 200 404 404 404
+/api/v1/requests/{signing}/signing      401 404 404 200 200 200 200 404 404 404
+/api/v1/requests/{signing}/signing/document 401 404 404 200 200 200 200 404 404 404
+/api/v1/signing-certificate             401 403 403 403 403 403 200 403 403 200
 /api/v1/contacts                        401 403 403 403 200 200 200 200 200 200
 /api/v1/contacts/{contact}              401 404 404 404 200 200 200 200 200 200
 /api/v1/groups                          401 403 403 403 200 200 200 200 200 200
@@ -120,7 +135,15 @@ def place(
     entity: Entity, contact: User, contact_group: Group, staff_owner: User
 ) -> dict[str, Any]:
     file = add(entity, staff_owner)
+    generate_signing_certificate("Kantoor Test BV", actor=None)
+    pdf = add(entity, staff_owner, "contract.pdf", make_pdf())
+    signing = request_signature(
+        pdf, actor=staff_owner, signers=[contact], subject="Contract"
+    )
     return {
+        "pdf": pdf.uuid,
+        "pick_entity": f"/activities/new/signature-request/?entity={entity.uuid}",
+        "signing": signing.uuid,
         "entity": entity.uuid,
         "contact": contact.uuid,
         "group": contact_group.uuid,

@@ -23,7 +23,7 @@ from loket.audit.models import Event
 from loket.entities.models import Entity
 from loket.files import storage
 from loket.files.models import File
-from loket.notifications.models import OutgoingEmail
+from loket.notifications.models import Kind, OutgoingEmail
 from loket.requests.models import Comment, Request
 from loket.roles.models import RoleAssignment
 from loket.signatures import actions, pdf
@@ -687,8 +687,9 @@ def test_the_file_request_steps_refuse_a_signature_request(
         lambda: request_actions.mark_not_applicable(
             pending, actor=contact, reason="Niet van ons"
         ),
+        # The due date and subject may change; the signers may not.
         lambda: request_actions.update_request(
-            pending, actor=staff_owner, subject="Anders"
+            pending, actor=staff_owner, recipients=[contact]
         ),
     ):
         with pytest.raises(ValidationError, match="signature request"):
@@ -891,3 +892,43 @@ def test_a_box_off_the_page_is_refused_on_the_form(
     assert response.status_code == 400
     assert message.encode() in response.content
     assert not Request.objects.exists()
+
+
+def asked_to_sign() -> list[str]:
+    return list(
+        OutgoingEmail.objects.filter(kind=Kind.SIGNATURE_REQUESTED)
+        .order_by("pk")
+        .values_list("to", flat=True)
+    )
+
+
+def test_in_order_each_signer_is_asked_when_their_turn_comes(
+    certificate: None,
+    document: File,
+    staff_owner: User,
+    contact: User,
+    second_contact: User,
+) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request = ask(document, staff_owner, [contact, second_contact])
+    assert asked_to_sign() == [contact.email]
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions.sign(signing_of(request), actor=contact, consent=True, typed_name="Eva")
+    assert asked_to_sign() == [contact.email, second_contact.email]
+
+
+def test_at_once_every_signer_is_asked_at_the_start(
+    certificate: None,
+    document: File,
+    staff_owner: User,
+    contact: User,
+    second_contact: User,
+) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request = ask(document, staff_owner, [contact, second_contact], ordered=False)
+    assert sorted(asked_to_sign()) == sorted([contact.email, second_contact.email])
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions.sign(signing_of(request), actor=contact, consent=True, typed_name="Eva")
+    assert len(asked_to_sign()) == 2

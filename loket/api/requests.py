@@ -31,7 +31,7 @@ from loket.entities.models import Entity
 from loket.requests import actions
 from loket.requests.models import Comment, Recipient, Request, RequestFile
 from loket.requests.permissions import finished_upload, may_manage, may_respond
-from loket.requests.querysets import OPEN
+from loket.requests.querysets import OPEN, with_status
 
 router = Router(tags=["requests"])
 
@@ -85,7 +85,16 @@ class RequestOut(Schema):
     additional_message: str
     due_date: date | None
     overdue: bool
-    status: Request.Status
+    status: Request.Status = Field(
+        ..., description="As stored; a declined signature request is cancelled."
+    )
+    shown_status: str = Field(
+        ...,
+        description=(
+            "The status as the pages show it: `status`, or `declined` for a "
+            "signature request a signer declined."
+        ),
+    )
     limited: bool
     update_request: bool
     created_by: PersonRef
@@ -96,6 +105,10 @@ class RequestOut(Schema):
     recipients: list[RecipientOut]
     attachments: list[RequestFileOut]
     responses: list[RequestFileOut]
+
+    @staticmethod
+    def resolve_shown_status(obj: Request) -> str:
+        return obj.shown_status
 
     @staticmethod
     def resolve_overdue(obj: Request) -> bool:
@@ -177,7 +190,7 @@ class CommentOut(Schema):
 
 def _detailed(requests: QuerySet[Request]) -> QuerySet[Request]:
     """What a request's JSON shows, read in a fixed number of queries."""
-    return requests.select_related("entity", "created_by").prefetch_related(
+    return requests.select_related("entity", "created_by", "signing").prefetch_related(
         Prefetch(
             "recipient_rows",
             queryset=Recipient.objects.select_related("user").order_by(
@@ -241,6 +254,7 @@ StatusFilter = Literal[
     "returned",
     "completed",
     "cancelled",
+    "declined",
 ]
 
 
@@ -255,16 +269,15 @@ def list_requests(
     mine: bool = False,
 ) -> QuerySet[Request]:
     """The requests the caller may see, newest first: filtered by entity,
-    status ("open": awaiting or returned), recipient, overdue, created by the
-    caller (`mine`)."""
+    status as shown ("open": awaiting or returned; "declined": a signature
+    request a signer declined, which "cancelled" leaves out), recipient,
+    overdue, created by the caller (`mine`)."""
     user = caller(request)
-    requests = access.visible_requests(user)
+    requests: QuerySet[Request] = access.visible_requests(user)
     if entity is not None:
         requests = requests.filter(entity__uuid=entity)
-    if status == "open":
-        requests = requests.filter(status__in=OPEN)
-    elif status is not None:
-        requests = requests.filter(status=status)
+    if status is not None:
+        requests = with_status(requests, status)
     if recipient is not None:
         rows = Recipient.objects.filter(request_id=OuterRef("pk"), user__uuid=recipient)
         requests = requests.filter(Exists(rows))

@@ -99,6 +99,10 @@ class Event(models.Model):
             "settings.signing_certificate_imported",
             _("Signing certificate imported"),
         )
+        SIGNING_SETTINGS_CHANGED = (
+            "settings.signing_changed",
+            _("Signing settings changed"),
+        )
         SIGNATURE_VIEWED = "signature.viewed", _("Document viewed for signing")
         SIGNATURE_CONSENTED = (
             "signature.consented",
@@ -111,6 +115,11 @@ class Event(models.Model):
             _("Signed document sealed and stored"),
         )
         SIGNATURE_FAILED = "signature.failed", _("Signing failed")
+        SIGNATURE_ATTEMPT_FAILED = (
+            "signature.attempt_failed",
+            _("Signing attempt failed, to be tried again"),
+        )
+        SIGNATURE_RETRIED = "signature.retried", _("Signing tried again")
         SIGNATURE_CODE_SENT = "signature.code_sent", _("Signing code e-mailed")
         SIGNATURE_CODE_VERIFIED = (
             "signature.code_verified",

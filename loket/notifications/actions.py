@@ -27,7 +27,7 @@ from loket.notifications.models import (
     ReminderSchedule,
     SentReminder,
 )
-from loket.notifications.notify import recipients
+from loket.requests import signers
 from loket.requests.models import Request
 
 # The settings a Settings Administrator edits, besides the logo.
@@ -158,14 +158,15 @@ def set_reminder_schedule(
 
 @transaction.atomic
 def send_reminder_now(request: Request, *, actor: User) -> int:
-    """Staff remind every recipient who has not answered, now. Counts toward
-    the request's reminders; returns how many people are reminded."""
+    """Staff remind every recipient who has not answered (a signature request's
+    signers whose turn it is), now. Counts toward the request's reminders;
+    returns how many people are reminded."""
     if not request.is_open:
         raise ValidationError(
             _("Only a request that waits for a response can be reminded."),
             code="not_open",
         )
-    people = [user for user in recipients(request) if user.is_active]
+    people = [user for user in signers.to_remind(request) if user.is_active]
     if not people:
         raise ValidationError(
             _("Nobody on this request can be reminded."), code="nobody"

@@ -24,6 +24,8 @@ from django.utils.http import urlsafe_base64_encode
 from loket.accounts.models import User
 from loket.accounts.tokens import make_invitation_token
 from loket.entities.models import Entity
+from loket.files import storage
+from loket.files.models import FileVersion
 from loket.notifications import calendar, outbox
 from loket.notifications.models import (
     ESSENTIAL,
@@ -38,6 +40,8 @@ from loket.requests.models import Comment, Request, RequestFile
 UNSUBSCRIBE_SALT = "loket.notifications.unsubscribe"
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 LOGO_CID = "firm-logo"
+# Signed documents go with the e-mail up to this size in all; above, the link.
+SIGNED_ATTACHMENTS_MAX = 10 * 1024 * 1024
 
 
 def absolute_url(path: str) -> str:
@@ -233,18 +237,33 @@ def request_returned(
     )
 
 
+def waiting_link(request: Request) -> str:
+    """Where a request waiting for someone is answered: a signature request's
+    sign page, a file request's page. (A path.)"""
+    if request.kind == Request.Kind.SIGNATURE:
+        return reverse("signatures:sign", args=[request.uuid])
+    return request.get_absolute_url()
+
+
+def _waiting_item(request: Request, firm: EmailSettings) -> dict[str, Any]:
+    """One line of a reminder or a digest. A signature request reads "sign
+    <document>" (it reads `request.signing`: select_related it)."""
+    document = ""
+    if request.kind == Request.Kind.SIGNATURE:
+        document = request.signing.document_name
+    return {
+        "request": request,
+        "link": absolute_url(waiting_link(request)),
+        "due_date": request.due_date,
+        "overdue": request.is_overdue,
+        "entity_name": request.entity.name if firm.detailed else "",
+        "document": document,
+    }
+
+
 def reminder(user: User, requests: Sequence[Request], firm: EmailSettings) -> Message:
     """One e-mail for every request `user` is reminded of today, by due date."""
-    items = [
-        {
-            "request": request,
-            "link": request_link(request),
-            "due_date": request.due_date,
-            "overdue": request.is_overdue,
-            "entity_name": request.entity.name if firm.detailed else "",
-        }
-        for request in requests
-    ]
+    items = [_waiting_item(request, firm) for request in requests]
     attachments: list[Attachment] = []
     if len(requests) == 1:
         attachments = _due_date_ics(user, requests[0], firm)
@@ -257,6 +276,7 @@ def reminder(user: User, requests: Sequence[Request], firm: EmailSettings) -> Me
             "items": items,
             "count": len(items),
             "link": items[0]["link"] if len(items) == 1 else absolute_url("/"),
+            "all_to_sign": all(item["document"] for item in items),
         },
         attachments=attachments,
     )
@@ -275,16 +295,7 @@ def digest(
             {"text": describe(item, firm.detailed), "link": absolute_url(item.link)}
             for item in news
         ]
-    items = [
-        {
-            "request": request,
-            "link": request_link(request),
-            "due_date": request.due_date,
-            "overdue": request.is_overdue,
-            "entity_name": request.entity.name if firm.detailed else "",
-        }
-        for request in waiting
-    ]
+    items = [_waiting_item(request, firm) for request in waiting]
     return _render(
         "digest",
         user,
@@ -357,14 +368,60 @@ def signature_requested(user: User, request: Request, firm: EmailSettings) -> Me
     )
 
 
+def _signed_files(
+    versions: Sequence[FileVersion], firm: EmailSettings
+) -> tuple[list[Attachment], bool]:
+    """The signed PDF (and a separate evidence record) as attachments, and
+    whether they were left out for their size. None without detail: the
+    file names the document."""
+    if not versions or not firm.detailed:
+        return [], False
+    if sum(version.size for version in versions) > SIGNED_ATTACHMENTS_MAX:
+        return [], True
+    attachments = []
+    for version in versions:
+        with storage.open_blob(version.blob) as stream:
+            content = stream.read()
+        attachments.append(Attachment(version.file.name, content, "application/pdf"))
+    return attachments, False
+
+
 def document_signed(
-    user: User, request: Request, signer: User | None, firm: EmailSettings
+    user: User,
+    request: Request,
+    signer: User | None,
+    firm: EmailSettings,
+    *,
+    attachments: Sequence[FileVersion] = (),
+    asked: bool = True,
 ) -> Message:
-    """For the signatures issue: to the staff member who asked, it is signed."""
+    """Everyone has signed: to the staff who asked (`asked`), and to the
+    signers as their request completed; with the signed files attached when
+    the firm chose so (and they are small enough)."""
     context = _request_context(request, firm)
     context["signer"] = (signer.full_name or signer.email) if signer else ""
+    context["asked"] = asked
+    files, too_large = _signed_files(attachments, firm)
+    context["attached"] = bool(files)
+    context["too_large"] = too_large
     return _render(
-        "document-signed", user, firm, kind=Kind.DOCUMENT_SIGNED, context=context
+        "document-signed",
+        user,
+        firm,
+        kind=Kind.DOCUMENT_SIGNED if asked else Kind.REQUEST_COMPLETED,
+        context=context,
+        attachments=files,
+    )
+
+
+def signing_failed(user: User, request: Request, firm: EmailSettings) -> Message:
+    """To the staff who asked: the signed document could not be made, and
+    why (with detail); they can retry on the sign page."""
+    context = _request_context(request, firm)
+    context["link"] = absolute_url(reverse("signatures:sign", args=[request.uuid]))
+    context["problem"] = request.signing.problem if firm.detailed else ""
+    return _render(
+        "signing-failed", user, firm, kind=Kind.SIGNING_FAILED, context=context
     )
 
 
@@ -412,6 +469,10 @@ def describe(item: Notification, detailed: bool = True) -> str:
         Kind.DOCUMENT_SIGNED: (
             gettext("%(who)s signed %(subject)s"),
             gettext("A document was signed."),
+        ),
+        Kind.SIGNING_FAILED: (
+            gettext("Signing failed: %(subject)s"),
+            gettext("A document could not be signed."),
         ),
     }
     full, plain = texts.get(

@@ -132,7 +132,7 @@ def preference_kinds(user: User) -> list[str]:
 
 def essential_kinds(user: User) -> list[str]:
     if user.is_staff_member:
-        return [Kind.PASSWORD_RESET]
+        return [Kind.SIGNING_FAILED, Kind.PASSWORD_RESET]
     return [
         Kind.REQUEST_SENT,
         Kind.REQUEST_RETURNED,

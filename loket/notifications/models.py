@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     ACCESS_GRANTED = "access_granted", _("Access to an entity")
     SIGNATURE_REQUESTED = "signature_requested", _("Signature requested")
     DOCUMENT_SIGNED = "document_signed", _("Document signed")
+    SIGNING_FAILED = "signing_failed", _("Signing failed")
 
 
 # Nobody can refuse these: their account, or something addressed to them.
@@ -37,6 +38,8 @@ ESSENTIAL = frozenset(
         Kind.REQUEST_SENT,
         Kind.REQUEST_RETURNED,
         Kind.SIGNATURE_REQUESTED,
+        # Staff must act on it: the firm finishes the signing.
+        Kind.SIGNING_FAILED,
     }
 )
 

@@ -8,7 +8,7 @@ on/off switch and each person's preferences, writes the in-app notifications
 and queues the e-mails through `outbox`.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from loket import access
 from loket.accounts.models import User
 from loket.entities.models import Entity
+from loket.files.models import FileVersion
 from loket.groups.models import Group, GroupMembership
 from loket.notifications import emails, outbox
 from loket.notifications.models import (
@@ -30,6 +32,7 @@ from loket.notifications.models import (
     Preference,
 )
 from loket.notifications.outbox import Message
+from loket.requests import signers
 from loket.requests.models import Comment, Recipient, Request, RequestFile
 
 
@@ -86,14 +89,37 @@ def notify_access_granted(entity: Entity, users: Iterable[User | Group]) -> None
     _later("access_granted", entity.pk, user_ids, group_ids)
 
 
-def notify_signature_requested(request: Request) -> None:
-    """For the signatures issue: a signature request went out."""
-    _later("signature_requested", request.pk)
+def notify_signature_requested(
+    request: Request, users: Sequence[User] | None = None
+) -> None:
+    """A signature request went out: ask whoever may sign now (in ordered mode
+    the first signer). With `users`: it has become their turn (the signer
+    before them signed)."""
+    _later(
+        "signature_requested",
+        request.pk,
+        None if users is None else [user.pk for user in users],
+    )
 
 
-def notify_document_signed(request: Request, signer: User | None) -> None:
-    """For the signatures issue: tell the followers it was signed."""
-    _later("document_signed", request.pk, signer.pk if signer else None)
+def notify_document_signed(
+    request: Request, signer: User | None, attachments: Sequence[FileVersion] = ()
+) -> None:
+    """Everyone involved hears that the document is signed: the staff who
+    follow the request and the signers. `attachments`: the versions to attach
+    (the signed PDF, a separate evidence record) when the firm chose so."""
+    _later(
+        "document_signed",
+        request.pk,
+        signer.pk if signer else None,
+        [version.pk for version in attachments],
+    )
+
+
+def notify_signing_failed(request: Request) -> None:
+    """Signing the document failed for good: tell the staff who made the
+    request and those who follow it, who can retry."""
+    _later("signing_failed", request.pk)
 
 
 # The fan-out, run by the task worker.
@@ -302,41 +328,97 @@ def _access_granted(entity_id: int, user_ids: list[int], group_ids: list[int]) -
     )
 
 
-def _signature_requested(request_id: int) -> int:
+def _signature_requested(request_id: int, user_ids: list[int] | None = None) -> int:
+    from loket.requests.signers import to_remind
+
     request = _request(request_id)
     if request is None:
         return 0
+    # Judged now: only those whose turn it is still (ordered mode).
+    people = [
+        user for user in to_remind(request) if user_ids is None or user.pk in user_ids
+    ]
     return deliver(
         Kind.SIGNATURE_REQUESTED,
-        recipients(request),
+        people,
         lambda user, firm: emails.signature_requested(user, request, firm),
         request=request,
         actor=request.created_by,
     )
 
 
-def _document_signed(request_id: int, signer_id: int | None) -> int:
+def _document_signed(
+    request_id: int, signer_id: int | None, version_ids: list[int] | None = None
+) -> int:
     request = _request(request_id)
     if request is None:
         return 0
     signer = _user(signer_id)
+    staff = [user for user in followers(request) if user != signer]
+    signers = [user for user in recipients(request) if user not in staff]
+    versions = list(
+        FileVersion.objects.filter(pk__in=version_ids or []).select_related("file")
+    )
+    versions.sort(key=lambda version: (version_ids or []).index(version.pk))
+
+    def build(user: User, firm: EmailSettings, *, asked: bool) -> Message:
+        # Only what the person may open in Loket goes with their e-mail.
+        visible = set(
+            access.visible_files(user)
+            .filter(pk__in=[version.file_id for version in versions])
+            .values_list("pk", flat=True)
+        )
+        return emails.document_signed(
+            user,
+            request,
+            signer,
+            firm,
+            attachments=[v for v in versions if v.file_id in visible],
+            asked=asked,
+        )
+
+    # The signers hear it as their request completed, the kind they choose for.
     return deliver(
         Kind.DOCUMENT_SIGNED,
-        [user for user in followers(request) if user != signer],
-        lambda user, firm: emails.document_signed(user, request, signer, firm),
+        staff,
+        partial(build, asked=True),
+        request=request,
+        actor=signer,
+    ) + deliver(
+        Kind.REQUEST_COMPLETED,
+        signers,
+        partial(build, asked=False),
         request=request,
         actor=signer,
     )
 
 
+def _signing_failed(request_id: int) -> int:
+    request = _request(request_id)
+    if request is None:
+        return 0
+    people = followers(request)
+    creator = request.created_by
+    if creator.is_staff_member and creator not in people:
+        people.insert(0, creator)
+    return deliver(
+        Kind.SIGNING_FAILED,
+        people,
+        lambda user, firm: emails.signing_failed(user, request, firm),
+        request=request,
+        link=reverse("signatures:sign", args=[request.uuid]),
+    )
+
+
 def _reminder_now(request_id: int, actor_id: int | None) -> int:
-    """Staff pressed "send a reminder now": every open recipient, at once."""
+    """Staff pressed "send a reminder now": every open recipient (a signature
+    request's signers whose turn it is), at once."""
     request = _request(request_id)
     if request is None or not request.is_open:
         return 0
     return deliver(
         Kind.REMINDER,
-        recipients(request),
+        signers.to_remind(request),
         lambda user, firm: emails.reminder(user, [request], firm),
         request=request,
         actor=_user(actor_id),
@@ -353,5 +435,6 @@ FAN_OUT: dict[str, Callable[..., int]] = {
     "access_granted": _access_granted,
     "signature_requested": _signature_requested,
     "document_signed": _document_signed,
+    "signing_failed": _signing_failed,
     "reminder_now": _reminder_now,
 }

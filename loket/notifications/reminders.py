@@ -9,6 +9,11 @@ running twice sends nothing twice. Only open requests are reminded: a response,
 completion or cancellation stops them. Everything goes out in the firm's
 morning hour (`send_hour`, in the firm's time zone).
 
+A signature request reminds only the signers whose turn it is (never one who
+signed or declined; in ordered mode only the first who has not signed), and
+counts from when their turn started rather than from when it was sent: the
+second signer's turn starts when the first signs.
+
 A contact reminded of several requests on one day gets one e-mail listing them;
 one who chose the digest for reminders gets them in the daily digest instead.
 """
@@ -37,6 +42,7 @@ from loket.notifications.models import (
 )
 from loket.notifications.notify import channels, notifications_enabled
 from loket.notifications.outbox import Message
+from loket.requests import signers
 from loket.requests.models import Recipient, Request
 
 # Any constant: the lock that keeps two scheduler runs from overlapping.
@@ -108,10 +114,14 @@ def _due(today: date, firm: EmailSettings) -> dict[int, list[tuple[Request, User
         r.pk: r
         for r in Request.objects.open()
         .filter(due_date__isnull=False, sent_at__isnull=False)
-        .select_related("entity")
+        .select_related("entity", "signing")
     }
     if not requests:
         return {}
+    # Signature requests: who must sign now, since when (one query).
+    turns = signers.turns(
+        pk for pk, r in requests.items() if r.kind == Request.Kind.SIGNATURE
+    )
     schedules = {
         s.request_id: s.effective(firm)
         for s in ReminderSchedule.objects.filter(request_id__in=requests)
@@ -137,6 +147,11 @@ def _due(today: date, firm: EmailSettings) -> dict[int, list[tuple[Request, User
         due_date, sent_at = request.due_date, request.sent_at
         if due_date is None or sent_at is None:  # filtered out above
             continue
+        if request.kind == Request.Kind.SIGNATURE:
+            turn = turns.get(request.pk, {}).get(row.user_id)
+            if turn is None:  # signed, declined, or not their turn yet
+                continue
+            sent_at = turn
         trigger = latest_trigger(due_date, today, schedule)
         if trigger is None or trigger <= timezone.localtime(sent_at).date():
             continue
@@ -183,7 +198,7 @@ def run_reminders(now: datetime, firm: EmailSettings) -> RunReport:
                             "subject": request.subject,
                             "entity": request.entity.name,
                         },
-                        link=request.get_absolute_url(),
+                        link=emails.waiting_link(request),
                         created_at=now,
                     )
                 )
@@ -223,17 +238,24 @@ def run_reminders(now: datetime, firm: EmailSettings) -> RunReport:
 
 
 def waiting_for(user: User) -> list[Request]:
-    """Open requests addressed to `user`, by due date (none last)."""
-    return list(
+    """Open requests addressed to `user`, by due date (none last): for a
+    signature request, only when it is their turn to sign."""
+    found = list(
         Request.objects.open()
         .filter(
             recipient_rows__user=user,
             recipient_rows__not_applicable=False,
         )
-        .select_related("entity")
+        .select_related("entity", "signing")
         .order_by(F("due_date").asc(nulls_last=True), "pk")
         .distinct()
     )
+    turns = signers.sign_turns(found, user)
+    return [
+        request
+        for request in found
+        if request.kind != Request.Kind.SIGNATURE or turns.get(request.pk) == []
+    ]
 
 
 def run_digests(now: datetime, firm: EmailSettings, extra_users: set[int]) -> int:

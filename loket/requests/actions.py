@@ -322,8 +322,21 @@ def update_request(
     limited: bool = _UNSET,
 ) -> Request:
     """Change what is given (the rest stays): subject, description, due date,
-    additional message, recipients, limited. Not once the request is closed."""
-    _file_request_only(request)
+    additional message, recipients, limited. Not once the request is closed.
+    A signature request's signers are fixed (its document was prepared for
+    them): for it, only the subject, due date and messages change."""
+    if request.kind != Request.Kind.FILE and (
+        recipients is not None or limited is not _UNSET
+    ):
+        raise ValidationError(
+            {
+                "recipients": _(
+                    "The signers of a signature request cannot be changed: "
+                    "cancel it and ask again."
+                )
+            },
+            code="conflict",
+        )
     _require_status(request, EDITABLE, _("It can no longer be changed."))
     diff: dict[str, list[Any]] = {}
     if subject is not _UNSET:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from loket.requests.models import Request
+from loket.requests.models import SHOWN_STATUS_CHOICES
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -25,7 +25,7 @@ class RequestFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), ("open", _("Open")), *Request.Status.choices],
+        choices=[("", _("Any status")), ("open", _("Open")), *SHOWN_STATUS_CHOICES],
     )
     recipient = forms.CharField(
         label=_("Recipient"),

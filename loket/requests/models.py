@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -104,10 +105,35 @@ class Request(models.Model):
             and self.due_date < timezone.localdate()
         )
 
+    @property
+    def shown_status(self) -> str:
+        """The status as people read it: a signature request a signer declined
+        is cancelled, and shown as *declined*. (Reads `signing`: lists
+        select_related it.)"""
+        if self.kind == self.Kind.SIGNATURE and self.status == self.Status.CANCELLED:
+            from loket.signatures.models import SignatureRequest
+
+            signing = getattr(self, "signing", None)
+            if signing is not None and signing.state == SignatureRequest.State.DECLINED:
+                return DECLINED
+        return str(self.status)
+
+    def get_shown_status_display(self) -> str:
+        return str(dict(SHOWN_STATUS_CHOICES)[self.shown_status])
+
     def days_left(self, today: date | None = None) -> int | None:
         if self.due_date is None:
             return None
         return (self.due_date - (today or timezone.localdate())).days
+
+
+# The statuses as shown (lists, filters, badges): a declined signature request
+# is cancelled in `status` and shown apart.
+DECLINED = "declined"
+SHOWN_STATUS_CHOICES: list[tuple[str, str | Promise]] = [
+    *Request.Status.choices,
+    (DECLINED, _("Declined")),
+]
 
 
 class Recipient(models.Model):

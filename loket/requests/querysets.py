@@ -4,11 +4,22 @@ requests reads along (a fixed number of queries, whatever the page holds)."""
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from loket.accounts.models import User
-from loket.requests.models import Recipient, Request
+from loket.requests.models import DECLINED, SHOWN_STATUS_CHOICES, Recipient, Request
 
 OPEN = [Request.Status.AWAITING, Request.Status.RETURNED]
 
@@ -47,26 +58,37 @@ def filtered(
     return requests
 
 
+# A signature request a signer declined: cancelled, and shown as declined.
+_DECLINED = Q(status=Request.Status.CANCELLED, signing__state=DECLINED)
+
+
 def with_status(requests: QuerySet[Request], status: str) -> QuerySet[Request]:
+    """Requests in `status` as shown (see Request.shown_status)."""
     if status == "open":
         return requests.filter(status__in=OPEN)
+    if status == DECLINED:
+        return requests.filter(_DECLINED)
+    if status == Request.Status.CANCELLED:
+        return requests.filter(status=status).exclude(_DECLINED)
     if status in Request.Status.values:
         return requests.filter(status=status)
     return requests
 
 
 def counts(requests: QuerySet[Request]) -> dict[str, int]:
-    """How many requests there are in each status (one query)."""
+    """How many requests there are in each status as shown (one query)."""
+    shown = Case(When(_DECLINED, then=Value(DECLINED)), default=F("status"))
     found = {
-        row["status"]: row["n"]
-        for row in requests.order_by().values("status").annotate(n=Count("pk"))
+        row["shown"]: row["n"]
+        for row in requests.order_by().values(shown=shown).annotate(n=Count("pk"))
     }
-    return {status: found.get(status, 0) for status in Request.Status.values}
+    return {status: found.get(status, 0) for status, _label in SHOWN_STATUS_CHOICES}
 
 
 def for_list(requests: QuerySet[Request]) -> QuerySet[Request]:
-    """What a list row shows: the entity, the author, the recipients."""
-    return requests.select_related("entity", "created_by").prefetch_related(
+    """What a list row shows: the entity, the author, the recipients, and
+    whether a signature request was declined."""
+    return requests.select_related("entity", "created_by", "signing").prefetch_related(
         Prefetch(
             "recipient_rows",
             queryset=Recipient.objects.select_related("user").order_by(

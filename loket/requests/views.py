@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
 from loket.files.models import File
-from loket.requests import actions
+from loket.requests import actions, signers
 from loket.requests.forms import (
     CommentForm,
     EditForm,
@@ -29,7 +30,7 @@ from loket.requests.forms import (
     ReturnForm,
     SubmitForm,
 )
-from loket.requests.models import Request, RequestFile
+from loket.requests.models import SHOWN_STATUS_CHOICES, Request, RequestFile
 from loket.requests.permissions import (
     creatable_entities,
     finished_upload,
@@ -38,6 +39,7 @@ from loket.requests.permissions import (
 )
 from loket.requests.querysets import counts, filtered, for_list, with_status
 from loket.requests.settings import notifications_enabled
+from loket.signatures.models import SignatureRequest, Signer
 
 PAGE_SIZE = 50
 
@@ -77,7 +79,7 @@ def _list_context(
         "status": status,
         "counts": [
             {"value": value, "label": label, "count": per_status[value]}
-            for value, label in Request.Status.choices
+            for value, label in SHOWN_STATUS_CHOICES
         ],
         "total": sum(per_status.values()),
     }
@@ -128,6 +130,7 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
     if not user.is_staff_member:
         comments = comments.filter(internal=False)
     manage = may_manage(user, caps, req)
+    signing = _signing(req)
     respond = (
         mine is not None
         and Capability.ACTIVITIES_CREATE in caps
@@ -148,10 +151,30 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
         "can_send": manage and req.status in actions.SENDABLE,
         "can_review": manage and req.status in actions.REVIEWABLE,
         "can_edit": manage and req.status in actions.EDITABLE,
+        "signing": signing,
+        "signer_states": signers.states(req, signing) if signing else [],
         "can_cancel": manage and req.status in actions.CANCELLABLE,
         "show_internal": user.is_staff_member,
         "notifications": notifications_enabled(),
     }
+
+
+def _signing(req: Request) -> SignatureRequest | None:
+    """A signature request's signing side, its signers and their users read
+    along (two queries); None for a file request."""
+    if req.kind != Request.Kind.SIGNATURE:
+        return None
+    signing = (
+        SignatureRequest.objects.select_related("signed_version")
+        .prefetch_related(
+            Prefetch("signers", queryset=Signer.objects.select_related("user"))
+        )
+        .filter(request=req)
+        .first()
+    )
+    if signing is not None:
+        req.signing = signing  # for req.shown_status
+    return signing
 
 
 def _detail_page(
@@ -381,11 +404,13 @@ def recipient_choices(
 
 def edit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     """Change a request's subject, description, due date, additional message
-    and recipients."""
+    and recipients. A signature request's signers stay as they are (its
+    document was prepared for them): only the rest changes."""
     user, req = _managed(request, request_uuid)
     if req.status not in actions.EDITABLE:
         messages.error(request, _("This request can no longer be changed."))
         return redirect(req)
+    signature = req.kind == Request.Kind.SIGNATURE
     with_message = notifications_enabled()
     if request.method == "POST":
         form = EditForm(
@@ -405,16 +430,22 @@ def edit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
         chosen = {
             str(row.user.uuid) for row in req.recipient_rows.select_related("user")
         }
-    choices, eligible = recipient_choices(req.entity, chosen)
+    if signature:
+        # The sign page shows no description: a signature request has none.
+        del form.fields["description"]
+        choices: list[dict[str, Any]] = []
+        eligible: dict[str, User] = {}
+    else:
+        choices, eligible = recipient_choices(req.entity, chosen)
     recipient_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        people = [eligible[key] for key in chosen if key in eligible]
+        people = None
+        if not signature:
+            people = [eligible[key] for key in chosen if key in eligible]
+            people += _ineligible(req, chosen, eligible)
         try:
             actions.update_request(
-                req,
-                actor=user,
-                recipients=people + _ineligible(req, chosen, eligible),
-                **form.cleaned_data,
+                req, actor=user, recipients=people, **form.cleaned_data
             )
         except ValidationError as error:
             recipient_errors = _split_recipient_errors(form, error)
@@ -427,9 +458,19 @@ def edit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
         "form": form,
         "choices": choices,
         "recipient_errors": recipient_errors,
+        "signature": signature,
+        "signer_rows": _signer_rows(req) if signature else [],
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "requests/edit.html", context, status=status)
+
+
+def _signer_rows(req: Request) -> list[Signer]:
+    return list(
+        Signer.objects.filter(signing__request=req)
+        .select_related("user")
+        .order_by("position")
+    )
 
 
 def _split_recipient_errors(form: forms.Form, error: ValidationError) -> list[str]:

@@ -1,13 +1,18 @@
-"""Installing the firm's signing certificate."""
+"""Installing the firm's signing certificate, and its signing settings."""
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
+from loket.core.changes import apply_changes
 from loket.signatures import certificates
-from loket.signatures.models import SigningCertificate
+from loket.signatures.models import SigningCertificate, SigningSettings
 
 
 def _install(
@@ -91,17 +96,39 @@ def import_signing_certificate(
     )
 
 
-# Signature requests: see `flow.py`.
+SIGNING_SETTINGS_FIELDS = ("evidence", "email_attachments")
+
+
+@transaction.atomic
+def update_signing_settings(
+    firm: SigningSettings, *, actor: User, changes: dict[str, Any]
+) -> SigningSettings:
+    """Save the firm's signing settings (the evidence record's form, e-mail
+    attachments). A request keeps the evidence form it was made with."""
+    changes = {k: v for k, v in changes.items() if k in SIGNING_SETTINGS_FIELDS}
+    if changes.get("evidence", firm.evidence) not in SigningSettings.Evidence.values:
+        raise ValidationError(
+            {"evidence": _("Choose where the evidence record goes.")}, code="invalid"
+        )
+    diff = apply_changes(firm, changes)
+    if not diff:
+        return firm
+    firm.save()
+    record(Event.Verb.SIGNING_SETTINGS_CHANGED, actor=actor, target=firm, data=diff)
+    return firm
+
+
+# Signature requests: see `flow.py` and `sealing.py`.
 from loket.signatures.flow import (  # noqa: E402
     confirm_signing_code,
     decline_signature,
-    process_signatures,
     record_consent,
     record_view,
     request_signature,
     send_signing_code,
     sign,
 )
+from loket.signatures.sealing import process_signatures, retry_signing  # noqa: E402
 
 __all__ = [
     "confirm_signing_code",
@@ -112,6 +139,8 @@ __all__ = [
     "record_consent",
     "record_view",
     "request_signature",
+    "retry_signing",
     "send_signing_code",
     "sign",
+    "update_signing_settings",
 ]

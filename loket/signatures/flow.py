@@ -2,9 +2,10 @@
 browser, Loket stamps and signs it with the firm's certificate (decision 006).
 
 The actions that change a signature request (create, view, consent, sign,
-decline, and the background stamping) live here; `actions.py` re-exports
-them. They follow the house rules: atomic, a history event each, side
-effects on commit, no permission checks (callers do those).
+decline) live here, the background stamping and sealing in `sealing.py`;
+`actions.py` re-exports them. They follow the house rules: atomic, a
+history event each, side effects on commit, no permission checks (callers
+do those).
 """
 
 import datetime as dt
@@ -16,7 +17,6 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,7 +30,6 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
-from loket.files import actions as file_actions
 from loket.files import storage
 from loket.files.models import File
 from loket.notifications import notify, outbox
@@ -38,14 +37,22 @@ from loket.notifications.models import Kind
 from loket.requests import actions as request_actions
 from loket.requests.models import Recipient, Request, RequestFile
 from loket.signatures import pdf
-from loket.signatures.models import SignatureRequest, Signer, SigningCertificate
+from loket.signatures.drawing import MAX_DRAWING_BYTES
+from loket.signatures.models import (
+    SignatureRequest,
+    Signer,
+    SigningCertificate,
+    SigningSettings,
+)
 from loket.signatures.pdf.types import DEFAULT_BOX_HEIGHT, DEFAULT_BOX_WIDTH
 
 # Stacked default boxes: this much room between two signers' boxes.
 BOX_GAP = 8.0
+# A box staff place or resize on the preview is at least this big (points).
+PLACED_MIN_WIDTH = 100.0
+PLACED_MIN_HEIGHT = 30.0
 REASON_MAX = 2000
 TYPED_NAME_MAX = 200
-MAX_DRAWING_BYTES = 2 * 1024 * 1024
 # The evidence record fits on one page for about six signers (decision 003).
 MAX_SIGNERS = 6
 # The e-mail code: how long it is valid, how many tries, how soon another
@@ -113,15 +120,35 @@ def box_size(page: pdf.PageInfo) -> tuple[float, float]:
     )
 
 
-def placed_box(info: pdf.PdfInfo, *, page: int, x: float, y: float) -> pdf.SignatureBox:
-    """A box staff placed on the preview: its top-left corner at (`x`, `y`),
-    points from the top-left of page `page` (from 0) as displayed. Refused
-    when it is not on the page."""
+def min_box_size(page: pdf.PageInfo) -> tuple[float, float]:
+    """The smallest box staff may make on `page` (points): room for a
+    signature over a name and a date, or the whole of a smaller page."""
+    return (
+        min(PLACED_MIN_WIDTH, page.width),
+        min(PLACED_MIN_HEIGHT, page.height),
+    )
+
+
+def placed_box(
+    info: pdf.PdfInfo,
+    *,
+    page: int,
+    x: float,
+    y: float,
+    width: float | None = None,
+    height: float | None = None,
+) -> pdf.SignatureBox:
+    """A box staff placed (and perhaps resized) on the preview: its top-left
+    corner at (`x`, `y`), points from the top-left of page `page` (from 0) as
+    displayed, `width` by `height` points (the default size when not given).
+    Refused when it is not on the page, or smaller than `min_box_size`."""
     if not 0 <= page < info.page_count:
         raise ValidationError(_("This page does not exist."), code="page")
     shown = info.pages[page]
-    width, height = box_size(shown)
-    if not (math.isfinite(x) and math.isfinite(y)) or (
+    default_width, default_height = box_size(shown)
+    width = default_width if width is None else width
+    height = default_height if height is None else height
+    if not all(math.isfinite(value) for value in (x, y, width, height)) or (
         x < 0
         or y < 0
         or x + width > shown.width + 0.5
@@ -130,6 +157,10 @@ def placed_box(info: pdf.PdfInfo, *, page: int, x: float, y: float) -> pdf.Signa
         raise ValidationError(
             _("The signature box does not fit on the page."), code="box"
         )
+    min_width, min_height = min_box_size(shown)
+    # The preview sends two decimals: a box made as small as allowed passes.
+    if width < min_width - 0.01 or height < min_height - 0.01:
+        raise ValidationError(_("The signature box is too small."), code="box")
     return pdf.SignatureBox(page=page, x=x, y=y, width=width, height=height)
 
 
@@ -157,7 +188,8 @@ def request_signature(
 ) -> Request:
     """Ask `signers` (in this order) to sign the current version of `file`, a
     PDF: a request of kind *signature*, sent at once. The document gets its
-    evidence page now, before the first signature (decision 003). With
+    evidence page now, before the first signature (decision 003), unless the
+    firm keeps the evidence record as a separate PDF (decision 007). With
     `email_code`, each signer confirms a code sent by e-mail before signing."""
     _certificate()
     entity = file.entity
@@ -212,7 +244,14 @@ def request_signature(
         boxes = _stacked_boxes(info, len(people))
     if len(boxes) != len(people):
         raise ValidationError(_("Give one signature box per signer."), code="invalid")
-    prepared = pdf.add_evidence_page(original)
+    evidence = SigningSettings.load().evidence
+    # The evidence page goes in before anyone signs (decision 003); kept as a
+    # separate PDF, the document is signed as it is (decision 007).
+    prepared = (
+        original
+        if evidence == SigningSettings.Evidence.SEPARATE
+        else pdf.add_evidence_page(original)
+    )
     request = Request.objects.create(
         entity=entity,
         kind=Request.Kind.SIGNATURE,
@@ -237,6 +276,7 @@ def request_signature(
         file=file,
         ordered=ordered,
         auth_method=EMAIL_CODE if email_code else "none",
+        evidence=evidence,
         working_blob=blob,
         document_name=file.name,
         sha256_original=version.sha256,
@@ -265,6 +305,7 @@ def request_signature(
         "signers": [user.email for user in people],
         "ordered": ordered,
         "email_code": email_code,
+        "evidence": evidence,
         "sha256": version.sha256,
     }
     if due_date:
@@ -295,9 +336,12 @@ def signer_for(signing: SignatureRequest, user: User) -> Signer | None:
 
 
 def processing(signing: SignatureRequest) -> bool:
-    """Are signatures recorded that the worker has not stamped yet?"""
-    return signing.state == SignatureRequest.State.OPEN and (
-        signing.signers.filter(
+    """Are signatures recorded that the worker has not stamped yet (and will:
+    the request is neither failed nor cancelled)?"""
+    return (
+        signing.state == SignatureRequest.State.OPEN
+        and signing.request.is_open
+        and signing.signers.filter(
             status=Signer.Status.SIGNED, stamped_at__isnull=True
         ).exists()
     )
@@ -466,138 +510,26 @@ def sign(
             "user_agent": signer.user_agent,
         },
     )
-    from loket.signatures import tasks
-
-    transaction.on_commit(
-        lambda: tasks.process_signatures.enqueue(signing.pk), robust=True
-    )
-    return signer
-
-
-def _evidence(signing: SignatureRequest, signed_sha: str) -> pdf.EvidenceRecord:
-    request = signing.request
-    return pdf.EvidenceRecord(
-        document_name=signing.document_name,
-        reference=f"{request.subject} ({request.uuid})",
-        sha256_original=signing.sha256_original,
-        sha256_prepared=signing.sha256_prepared,
-        sha256_signed=signed_sha,
-        completed_at=timezone.now(),
-        firm_name=settings.LOKET_FIRM_NAME,
-        signers=[
-            pdf.EvidenceSigner(
-                name=str(row.user),
-                email=row.user.email,
-                auth_method=(
-                    _("Signed in, code sent by e-mail")
-                    if signing.auth_method == EMAIL_CODE
-                    else _("Signed in to Loket")
-                ),
-                ip_address=row.ip_address,
-                user_agent=row.user_agent,
-                viewed_at=row.viewed_at,
-                consented_at=row.consented_at,
-                signed_at=row.signed_at,
-                sha256_before=row.sha256_before,
-                sha256_after=row.sha256_after,
+    if signing.ordered:
+        # It is the next signer's turn now: ask them.
+        following = (
+            signing.signers.filter(
+                position__gt=signer.position, status=Signer.Status.WAITING
             )
-            for row in signing.signers.select_related("user")
-        ],
-    )
-
-
-def _replace_working_copy(signing: SignatureRequest, blob: str) -> None:
-    """Point the request at a new working copy; the old blob goes once the
-    change is committed (it belongs to nothing else)."""
-    old = signing.working_blob
-    signing.working_blob = blob
-    transaction.on_commit(partial(storage.delete_blob, old), robust=True)
-
-
-@transaction.atomic
-def process_signatures(signing: SignatureRequest) -> SignatureRequest:
-    """The worker's part: stamp and sign every recorded signature not yet in
-    the document, in order; after the last signer, seal with the evidence
-    record and store the result as the file's new version (*completed*)."""
-    signing = SignatureRequest.objects.select_for_update().get(pk=signing.pk)
-    if signing.state != SignatureRequest.State.OPEN:
-        return signing
-    certificate = _certificate()
-    credentials = certificate.credentials()
-    data = read_blob(signing.working_blob)
-    pending = signing.signers.filter(
-        status=Signer.Status.SIGNED, stamped_at__isnull=True
-    ).select_related("user")
-    for signer in pending.order_by("signed_at", "position"):
-        assert signer.signed_at is not None
-        signed = pdf.stamp_and_sign(
-            data,
-            box=signer.box,
-            signer_name=str(signer.user),
-            signed_at=signer.signed_at,
-            credentials=credentials,
-            signature_image=bytes(signer.image_png) if signer.image_png else None,
-            typed_name=signer.typed_name,
-            reason=_("Signed through %(firm)s") % {"firm": settings.LOKET_FIRM_NAME},
-            timestamp_url=settings.LOKET_TSA_URL or None,
+            .select_related("user")
+            .order_by("position")
+            .first()
         )
-        data = signed.data
-        signer.stamped_at = timezone.now()
-        signer.sha256_before = signed.sha256_before
-        signer.sha256_after = signed.sha256_after
-        signer.save(update_fields=["stamped_at", "sha256_before", "sha256_after"])
-        _replace_working_copy(signing, _store(data, signing.document_name))
-        signing.save(update_fields=["working_blob"])
-    if signing.signers.exclude(stamped_at__isnull=False).exists():
-        return signing
-    return _complete(signing, data, credentials)
+        if following is not None:
+            notify.notify_signature_requested(signing.request, [following.user])
+    # The worker's part is due now (`sealing.requeue_signing` finds it if the
+    # task is lost).
+    signing.next_attempt_at = now
+    signing.save(update_fields=["next_attempt_at"])
+    from loket.signatures import sealing
 
-
-def _complete(
-    signing: SignatureRequest, data: bytes, credentials: pdf.Credentials
-) -> SignatureRequest:
-    signed_sha = pdf.sha256(data)
-    sealed = pdf.seal(
-        data,
-        credentials=credentials,
-        name=settings.LOKET_FIRM_NAME,
-        evidence=_evidence(signing, signed_sha),
-        timestamp_url=settings.LOKET_TSA_URL or None,
-    )
-    last = signing.signers.select_related("user").order_by("-signed_at").first()
-    assert last is not None
-    blob = storage.store_stream(io.BytesIO(sealed.data), signing.document_name)
-    version = file_actions.add_version(
-        signing.file, actor=last.user, blob=blob, name=signing.document_name
-    )
-    signing.state = SignatureRequest.State.COMPLETED
-    signing.sha256_signed = sealed.sha256_after
-    signing.signed_version = version
-    # From now on the pages show the file's new version itself.
-    _replace_working_copy(signing, blob.blob)
-    signing.save(
-        update_fields=["state", "sha256_signed", "signed_version", "working_blob"]
-    )
-    request = signing.request
-    now = timezone.now()
-    request.status = Request.Status.COMPLETED
-    request.responded_at = now
-    request.closed_at = now
-    request.save(update_fields=["status", "responded_at", "closed_at"])
-    record(
-        Event.Verb.SIGNATURE_COMPLETED,
-        actor=None,
-        target=request,
-        entity=request.entity,
-        data={
-            "file": signing.document_name,
-            "version": version.number,
-            "sha256": sealed.sha256_after,
-            "level": sealed.level,
-        },
-    )
-    notify.notify_document_signed(request, last.user)
-    return signing
+    transaction.on_commit(partial(sealing.enqueue, signing.pk), robust=True)
+    return signer
 
 
 # The e-mail code.

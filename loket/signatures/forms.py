@@ -1,10 +1,16 @@
-import base64
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from loket.files import storage, uploads
+from loket.files.models import Upload
+from loket.signatures import pdf
 from loket.signatures.certificates import MAX_PKCS12_SIZE
+from loket.signatures.drawing import read_drawing
 
 # The largest PDF the Verify page reads.
 MAX_VERIFY_SIZE = 100 * 1024 * 1024
@@ -74,6 +80,66 @@ class SignatureRequestForm(forms.Form):
     )
 
 
+PDF_TYPE = "application/pdf"
+
+
+def _refuse_unless_pdf(content_type: str, name: str) -> None:
+    if content_type != PDF_TYPE:
+        raise forms.ValidationError(
+            _(
+                "“%(name)s” is not a PDF: only a PDF can be signed. Other files "
+                "go in the entity's Files tab."
+            )
+            % {"name": name},
+            code="not_pdf",
+        )
+
+
+def _upload_bytes(upload: Upload) -> bytes:
+    """The bytes of a finished resumable upload, where they wait to be added:
+    the bucket for a direct upload to S3, else the partial file."""
+    if "s3" in upload.metadata:
+        with storage.open_blob(upload.metadata["s3"]["blob"]) as stream:
+            return stream.read()
+    return storage.read_partial_at(upload)(0, upload.length)
+
+
+def check_pdf_upload(upload: Upload) -> None:
+    """Refuse (ValidationError) a finished upload that is not a PDF that can
+    be signed, before any of it becomes a file: its sniffed type first, then
+    the PDF itself (encrypted, damaged, certified against change)."""
+    _refuse_unless_pdf(upload.content_type, upload.filename)
+    pdf.inspect(_upload_bytes(upload))
+
+
+class DocumentUploadForm(forms.Form):
+    """A PDF to ask signatures for, uploaded with the plain form (no
+    JavaScript): refused before anything is kept unless it is a PDF that can
+    be signed."""
+
+    folder = forms.ChoiceField(label=_("Folder"), required=False)
+    file = forms.FileField(label=_("PDF document"))
+
+    def __init__(
+        self, *args: Any, folders: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        folder = self.fields["folder"]
+        assert isinstance(folder, forms.ChoiceField)
+        folder.choices = [("", _("Top folder")), *folders]
+
+    def clean_file(self) -> UploadedFile:
+        received: UploadedFile = self.cleaned_data["file"]
+        name = uploads.check_upload(received.name or "", received.size)
+        head = received.read(uploads.HEAD_SIZE)
+        received.seek(0)
+        _refuse_unless_pdf(uploads.sniff(head, name), name)
+        pdf.inspect(received.read())
+        received.seek(0)
+        received.name = name
+        return received
+
+
 class SignForm(forms.Form):
     consent = forms.BooleanField(
         label=_("I agree to sign this document electronically."), required=False
@@ -90,15 +156,12 @@ class SignForm(forms.Form):
 
     def clean_drawing(self) -> bytes | None:
         value: str = self.cleaned_data.get("drawing") or ""
-        prefix = "data:image/png;base64,"
         if not value:
             return None
-        if not value.startswith(prefix) or len(value) > 3 * 1024 * 1024:
-            raise forms.ValidationError(_("This drawing could not be read."))
         try:
-            return base64.b64decode(value[len(prefix) :], validate=True)
-        except ValueError as error:
-            raise forms.ValidationError(_("This drawing could not be read.")) from error
+            return read_drawing(value)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
 
 
 class DeclineForm(forms.Form):

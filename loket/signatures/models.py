@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loket.requests.models import Request
 from loket.signatures import certificates, pdf
 
 # Settings warns this long before the certificate expires.
@@ -106,6 +107,51 @@ def firm_trust_roots() -> list[bytes]:
     ]
 
 
+class SigningSettings(models.Model):
+    """The firm's choices for signed documents: one row, read through
+    `SigningSettings.load()`."""
+
+    class Evidence(models.TextChoices):
+        PAGE = "page", _("A page at the end of the signed document")
+        SEPARATE = "separate", _("A separate PDF next to the signed document")
+
+    evidence = models.CharField(
+        _("evidence record"),
+        max_length=16,
+        choices=Evidence.choices,
+        default=Evidence.PAGE,
+    )
+    # Here, not in the e-mail settings: it decides where signed documents go.
+    email_attachments = models.BooleanField(
+        _("attach the signed document to the e-mail that says it is signed"),
+        default=False,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("signing settings")
+        verbose_name_plural = _("signing settings")
+
+    def __str__(self) -> str:
+        return str(_("Signing settings"))
+
+    @classmethod
+    def load(cls) -> "SigningSettings":
+        found: SigningSettings = cls.objects.get_or_create(pk=1)[0]
+        return found
+
+
+class SignatureRequestQuerySet(models.QuerySet["SignatureRequest"]):
+    def due_for_retry(self, before: dt.datetime) -> "SignatureRequestQuerySet":
+        """Open, not cancelled, with work the worker should have done by
+        `before` (a retry, or a first run whose task was lost)."""
+        return self.filter(
+            state=SignatureRequest.State.OPEN,
+            next_attempt_at__lte=before,
+            request__status__in=[Request.Status.AWAITING, Request.Status.RETURNED],
+        )
+
+
 class SignatureRequest(models.Model):
     """The signing side of a `Request` of kind *signature*: which file, in which
     order, and the working copy the signatures are added to (decision 006)."""
@@ -146,14 +192,49 @@ class SignatureRequest(models.Model):
         blank=True,
         related_name="+",
     )
+    # Fixed when the request is made: the firm's setting may change since.
+    evidence = models.CharField(
+        _("evidence record"),
+        max_length=16,
+        choices=SigningSettings.Evidence.choices,
+        default=SigningSettings.Evidence.PAGE,
+    )
+    # With a separate evidence record: its file's version (the sealed PDF).
+    evidence_version = models.ForeignKey(
+        "files.FileVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Why the last try to stamp or seal failed, in words for staff.
     problem = models.TextField(blank=True)
+    # Failed tries since the last success (or staff's "Retry now").
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the worker should (have) run: set when a signature is recorded, a
+    # retry is due, or staff retry; cleared when nothing is left to do.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SignatureRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("signature request")
         verbose_name_plural = _("signature requests")
+        indexes = [
+            # The scheduler's look for work due (sealing.requeue_signing).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="signing_next_attempt",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.request)
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state == self.State.FAILED
 
 
 class Signer(models.Model):

@@ -2,13 +2,14 @@
 
 from django_tasks import task
 
-from loket.signatures import flow
+from loket.signatures import sealing
 from loket.signatures.models import SignatureRequest
 
 
 @task()
-def process_signatures(signing_id: int) -> None:
-    """Stamp and sign what the signers signed; seal after the last one."""
+def process_signatures(signing_id: int, attempt: int | None = None) -> None:
+    """Stamp and sign what the signers signed; seal after the last one.
+    `attempt`: set on a retry (see sealing.process_signatures)."""
     signing = SignatureRequest.objects.filter(pk=signing_id).first()
     if signing is not None:
-        flow.process_signatures(signing)
+        sealing.process_signatures(signing, attempt=attempt)

@@ -27,6 +27,16 @@ urlpatterns = [
         name="pick",
     ),
     path(
+        "activities/new/signature-request/<uuid:entity_uuid>/upload/",
+        views.upload_document,
+        name="upload",
+    ),
+    path(
+        "activities/new/signature-request/<uuid:entity_uuid>/commit/",
+        views.commit_document,
+        name="commit",
+    ),
+    path(
         "files/<uuid:file_uuid>/request-signature/",
         views.new_signature_request,
         name="new",
@@ -53,5 +63,11 @@ urlpatterns = [
         "signatures/<uuid:request_uuid>/status/",
         views.signing_status,
         name="status",
+    ),
+    path("signatures/<uuid:request_uuid>/retry/", views.retry, name="retry"),
+    path(
+        "settings/signing-certificate/settings/",
+        views.signing_settings,
+        name="signing-settings",
     ),
 ]

@@ -4,8 +4,8 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,26 +14,40 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
+from loket.audit.actions import client_ip
 from loket.core.http import act_and_report, signed_in_user
+from loket.entities.models import Entity
+from loket.files import actions as file_actions
+from loket.files import storage
 from loket.files.models import File
+from loket.files.tree import tree_of
 from loket.requests.models import Request
-from loket.requests.permissions import creatable_entities
-from loket.signatures import actions, flow, pdf
+from loket.requests.permissions import (
+    creatable_entities,
+    finished_upload,
+    may_manage,
+)
+from loket.signatures import actions, flow, pdf, permissions, sealing
 from loket.signatures.forms import (
     CodeForm,
     DeclineForm,
+    DocumentUploadForm,
     GenerateCertificateForm,
     ImportCertificateForm,
     SignatureRequestForm,
     SignForm,
     VerifyForm,
+    check_pdf_upload,
 )
 from loket.signatures.models import (
     SignatureRequest,
     Signer,
     SigningCertificate,
+    SigningSettings,
     firm_trust_roots,
 )
+from loket.signatures.permissions import may_sign as _may_sign
+from loket.signatures.settings_forms import SigningSettingsForm
 
 # The signer picker offers this many places, first signer first.
 SIGNER_SLOTS = 4
@@ -51,7 +65,7 @@ def _manager(request: HttpRequest) -> User:
 
 
 def _certificate_page(
-    request: HttpRequest, *, status: int = 200, **forms: Form
+    request: HttpRequest, *, status: int = 200, **forms: BaseForm
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "current": SigningCertificate.objects.current(),
@@ -59,6 +73,8 @@ def _certificate_page(
         "import_form": forms.get("import_form") or ImportCertificateForm(),
         "generate_form": forms.get("generate_form") or GenerateCertificateForm(),
         "tsa_url": settings.LOKET_TSA_URL,
+        "settings_form": forms.get("settings_form")
+        or SigningSettingsForm(instance=SigningSettings.load()),
     }
     return render(request, "signatures/certificate.html", context, status=status)
 
@@ -138,43 +154,132 @@ def verify(request: HttpRequest) -> HttpResponse:
 def _staff_file(request: HttpRequest, file_uuid: UUID) -> tuple[User, File]:
     """A PDF the signed-in staff member may ask signatures for (404, 403)."""
     user = signed_in_user(request)
-    file = get_object_or_404(access.visible_files(user), uuid=file_uuid)
-    caps = access.entity_capabilities(user, file.entity)
-    access.require(user.is_staff_member and Capability.ACTIVITIES_CREATE in caps)
-    return user, file
+    return user, permissions.staff_file(user, file_uuid)
+
+
+def _creating_on(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:
+    """An entity where the signed-in user may start a signature request: 404
+    when they do not see it, 403 unless they are staff holding
+    activities.create there and it is not archived."""
+    user = signed_in_user(request)
+    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
+    caps = access.entity_capabilities(user, entity)
+    access.require(
+        user.is_staff_member
+        and Capability.ACTIVITIES_CREATE in caps
+        and entity.archived_at is None
+    )
+    return user, entity
+
+
+def _pick_page(
+    request: HttpRequest,
+    user: User,
+    entity: Entity,
+    upload_form: DocumentUploadForm | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """The entity's PDFs to choose from, and the form to upload one."""
+    context: dict[str, Any] = {
+        "entities": [],
+        "entity": entity,
+        "files": (
+            access.visible_files(user, entity)
+            .filter(current_version__content_type=PDF_TYPE)
+            .select_related("folder", "current_version")
+            .order_by("name")[:PICK_LIMIT]
+        ),
+        "upload_form": upload_form
+        or DocumentUploadForm(folders=tree_of(entity).choices()),
+    }
+    return render(request, "signatures/pick.html", context, status=status)
 
 
 @require_GET
 def pick_document(request: HttpRequest) -> HttpResponse:
     """Activities → New → Signature request: choose the entity (where the
-    staff member creates activities), then one of its PDFs; the request form
-    of that file follows."""
+    staff member creates activities), then one of its PDFs or upload one; the
+    request form of that file follows."""
     user = signed_in_user(request)
-    context: dict[str, Any] = {"entities": [], "entity": None, "files": []}
     chosen = request.GET.get("entity", "")
-    if not chosen:
-        access.require(user.is_staff_member)
-        context["entities"] = creatable_entities(user).order_by("name")[:PICK_LIMIT]
-    else:
+    if chosen:
         try:
             entity_uuid = UUID(chosen)
         except ValueError as error:
             raise Http404 from error
-        entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-        caps = access.entity_capabilities(user, entity)
-        access.require(
-            user.is_staff_member
-            and Capability.ACTIVITIES_CREATE in caps
-            and entity.archived_at is None
-        )
-        context["entity"] = entity
-        context["files"] = (
-            access.visible_files(user, entity)
-            .filter(current_version__content_type=PDF_TYPE)
-            .select_related("folder", "current_version")
-            .order_by("name")[:PICK_LIMIT]
-        )
+        user, entity = _creating_on(request, entity_uuid)
+        return _pick_page(request, user, entity)
+    access.require(user.is_staff_member)
+    context: dict[str, Any] = {
+        "entities": creatable_entities(user).order_by("name")[:PICK_LIMIT],
+        "entity": None,
+    }
     return render(request, "signatures/pick.html", context)
+
+
+@require_POST
+def upload_document(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
+    """The pick page's plain upload (no JavaScript needed): a PDF that can be
+    signed becomes a file of the entity (both kept on a name clash) and its
+    request form follows. Anything else is refused before a byte is kept."""
+    user, entity = _creating_on(request, entity_uuid)
+    tree = tree_of(entity)
+    form = DocumentUploadForm(request.POST, request.FILES, folders=tree.choices())
+    if form.is_valid():
+        received = form.cleaned_data["file"]
+        try:
+            blob = storage.store_stream(received, received.name)
+            try:
+                version = file_actions.add_file(
+                    entity,
+                    actor=user,
+                    blob=blob,
+                    name=received.name,
+                    folder=tree.get(form.cleaned_data["folder"]),
+                    on_clash="copy",
+                )
+            except BaseException:
+                storage.delete_blob(blob.blob)
+                raise
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return _uploaded(request, version.file, redirect_to_form=True)
+    return _pick_page(request, user, entity, form, status=400)
+
+
+@require_POST
+def commit_document(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
+    """The upload widget's commit on the pick page: a finished upload that is
+    a PDF that can be signed becomes a file of the entity (both kept on a name
+    clash). Answers with the link to its request form, which the page follows
+    (201), or why it was refused (400, JSON) with nothing kept."""
+    user, entity = _creating_on(request, entity_uuid)
+    try:
+        upload = finished_upload(user, request.POST.get("upload"))
+        if upload.entity_id != entity.pk:
+            raise ValidationError(_("This upload was made for another entity."))
+        try:
+            folder = tree_of(entity).get(request.POST.get("folder"))
+        except Http404 as error:
+            raise ValidationError(_("That folder is not there any more.")) from error
+        check_pdf_upload(upload)
+        version = file_actions.add_upload(
+            entity, actor=user, upload=upload, folder=folder, on_clash="copy"
+        )
+    except ValidationError as error:
+        return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+    return _uploaded(request, version.file, redirect_to_form=False)
+
+
+def _uploaded(
+    request: HttpRequest, file: File, *, redirect_to_form: bool
+) -> HttpResponse:
+    messages.success(request, _("“%(name)s” has been uploaded.") % {"name": file.name})
+    if redirect_to_form:
+        return redirect("signatures:new", file.uuid)
+    return render(request, "signatures/_uploaded.html", {"file": file}, status=201)
 
 
 def _document(file: File) -> bytes:
@@ -199,26 +304,32 @@ def _placed_boxes(
     """The boxes staff placed on the preview for the signers in `slots`
     (their places in the picker), None for those left at the default; None
     when none was placed. ValidationError for a box off its page."""
-    pages = post.getlist("box_page")
-    xs = post.getlist("box_x")
-    ys = post.getlist("box_y")
+    columns = [
+        post.getlist(name)
+        for name in ("box_page", "box_x", "box_y", "box_width", "box_height")
+    ]
     placed: list[pdf.SignatureBox | None] = []
     for slot in slots:
         values = [
-            column[slot] if slot < len(column) else "" for column in (pages, xs, ys)
+            column[slot].strip() if slot < len(column) else "" for column in columns
         ]
-        if not all(value.strip() for value in values):
+        if not all(values[:3]):
             placed.append(None)
             continue
         if info is None:
             return None  # not a PDF: request_signature says so
         try:
             page, x, y = int(values[0]), float(values[1]), float(values[2])
+            # A box left at its size (or placed without JavaScript's sizes).
+            width = float(values[3]) if values[3] else None
+            height = float(values[4]) if values[4] else None
         except ValueError as error:
             raise ValidationError(
                 _("The signature box does not fit on the page."), code="box"
             ) from error
-        placed.append(flow.placed_box(info, page=page, x=x, y=y))
+        placed.append(
+            flow.placed_box(info, page=page, x=x, y=y, width=width, height=height)
+        )
     return placed if any(placed) else None
 
 
@@ -228,6 +339,7 @@ def _preview_pages(info: pdf.PdfInfo | None) -> list[dict[str, Any]]:
     pages = []
     for page in info.pages[:PREVIEW_PAGES]:
         width, height = flow.box_size(page)
+        min_width, min_height = flow.min_box_size(page)
         pages.append(
             {
                 "index": page.index,
@@ -235,6 +347,8 @@ def _preview_pages(info: pdf.PdfInfo | None) -> list[dict[str, Any]]:
                 "height": page.height,
                 "box_width": width,
                 "box_height": height,
+                "min_width": min_width,
+                "min_height": min_height,
             }
         )
     return pages
@@ -290,6 +404,8 @@ def new_signature_request(request: HttpRequest, file_uuid: UUID) -> HttpResponse
                 "page": column("box_page", n),
                 "x": column("box_x", n),
                 "y": column("box_y", n),
+                "width": column("box_width", n),
+                "height": column("box_height", n),
             }
             for n in range(SIGNER_SLOTS)
         ],
@@ -322,21 +438,7 @@ def file_page_image(request: HttpRequest, file_uuid: UUID, page: int) -> HttpRes
 def _signing(request: HttpRequest, request_uuid: UUID) -> tuple[User, SignatureRequest]:
     """A signature request the signed-in user sees (404 otherwise)."""
     user = signed_in_user(request)
-    requests = access.visible_requests(user).filter(kind=Request.Kind.SIGNATURE)
-    signing = get_object_or_404(
-        SignatureRequest.objects.select_related("request__entity"),
-        request__in=requests,
-        request__uuid=request_uuid,
-    )
-    return user, signing
-
-
-def _may_sign(user: User, signing: SignatureRequest) -> Signer | None:
-    """The user's signer row, if they may sign (still holding
-    activities.create on the entity)."""
-    signer = flow.signer_for(signing, user)
-    caps = access.entity_capabilities(user, signing.request.entity)
-    return signer if Capability.ACTIVITIES_CREATE in caps else None
+    return user, permissions.visible_signing(user, request_uuid)
 
 
 def _signer(
@@ -345,10 +447,7 @@ def _signer(
     """The signed-in user's signer row: 403 for those who see the request but
     may not sign it (not a signer, or no longer holding activities.create)."""
     user, signing = _signing(request, request_uuid)
-    signer = _may_sign(user, signing)
-    access.require(signer is not None)
-    assert signer is not None
-    return user, signing, signer
+    return user, signing, permissions.signer(user, signing)
 
 
 def _sign_page(
@@ -374,13 +473,13 @@ def _sign_page(
         "decline_form": decline_form or DeclineForm(),
         "code_form": code_form or CodeForm(),
         "needs_code": signer is not None and flow.needs_code(signer),
-        "processing": flow.processing(signing),
+        **_status_context(request, signing),
     }
     return render(request, "signatures/sign.html", context, status=status)
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return client_ip(request) or ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -462,7 +561,7 @@ def signing_status(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
         "req": req,
         "signing": signing,
         "signers": signing.signers.select_related("user"),
-        "processing": flow.processing(signing),
+        **_status_context(request, signing),
     }
     return render(request, "signatures/_status.html", context)
 
@@ -494,3 +593,65 @@ def confirm_code(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
             return redirect("signatures:sign", signing.request.uuid)
     signer.refresh_from_db()
     return _sign_page(request, signing, signer, code_form=form, status=400)
+
+
+# Signing settings, and a signature request whose signing failed (decision 007).
+
+
+def _status_context(request: HttpRequest, signing: SignatureRequest) -> dict[str, Any]:
+    """What the status block says about the worker's part, and to whom: the
+    problem to staff, a plain word to the others, Retry now to those who may."""
+    user = signed_in_user(request)
+    row = flow.signer_for(signing, user)
+    return {
+        "processing": flow.processing(signing),
+        "retrying": signing.attempts > 0 and sealing.in_progress(signing),
+        "cancelled": signing.request.status == Request.Status.CANCELLED
+        and signing.state != SignatureRequest.State.DECLINED,
+        "viewer_signed": row is not None and row.status == Signer.Status.SIGNED,
+        "staff_view": user.is_staff_member,
+        "may_retry": signing.state == SignatureRequest.State.FAILED
+        and _may_retry(user, signing),
+    }
+
+
+def _may_retry(user: User, signing: SignatureRequest) -> bool:
+    """Staff who manage the request (activities.create on its entity)."""
+    caps = access.entity_capabilities(user, signing.request.entity)
+    return user.is_staff_member and may_manage(user, caps, signing.request)
+
+
+@require_POST
+def retry(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
+    """Retry now: staff who manage the request start signing again once it
+    has failed (409 when it has not, or was cancelled)."""
+    user, signing = _signing(request, request_uuid)
+    access.require(_may_retry(user, signing))
+    try:
+        actions.retry_signing(signing, actor=user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        signing.refresh_from_db()
+        return _sign_page(request, signing, _may_sign(user, signing), status=409)
+    messages.success(request, _("Signing is being tried again."))
+    return redirect("signatures:sign", signing.request.uuid)
+
+
+@require_POST
+def signing_settings(request: HttpRequest) -> HttpResponse:
+    """Settings → Signing certificate: the evidence record's form and e-mail
+    attachments, for settings managers."""
+    user = _manager(request)
+    firm = SigningSettings.load()
+    # The form cleans into its own copy, so the action sees what changed.
+    form = SigningSettingsForm(request.POST, instance=SigningSettings.load())
+    if form.is_valid():
+        try:
+            actions.update_signing_settings(firm, actor=user, changes=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The signing settings were saved."))
+            return redirect("signatures:certificate")
+    return _certificate_page(request, status=400, settings_form=form)

@@ -73,6 +73,10 @@ def _evidence_lines(record: EvidenceRecord) -> list[tuple[str, str, bool]]:
         )
     rows += [
         (_("SHA-256 after the last signature"), record.sha256_signed, False),
+    ]
+    if record.sha256_sealed:
+        rows.append((_("SHA-256 of the sealed document"), record.sha256_sealed, False))
+    rows += [
         (_("Completed"), when(record.completed_at), False),
     ]
     if record.firm_name:
@@ -143,10 +147,17 @@ def _layout(
                 font.show("F1", line, label_w, y - size - i * leading, value_size)
             )
         y -= needed + leading / 4
-    footer = _(
-        "This record is part of the firm's seal, the last signature in this "
-        "file. The signatures can be checked in any PDF reader."
-    )
+    if record.sha256_sealed:
+        footer = _(
+            "This record belongs to the sealed document named above, kept as a "
+            "file of its own. The firm sealed this record too; its signature "
+            "can be checked in any PDF reader."
+        )
+    else:
+        footer = _(
+            "This record is part of the firm's seal, the last signature in this "
+            "file. The signatures can be checked in any PDF reader."
+        )
     footer_lines = _wrap(font, footer, size * 0.9, width)
     if y - (len(footer_lines) + 1) * leading < 0:
         new_page()

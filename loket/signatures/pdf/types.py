@@ -120,6 +120,8 @@ class EvidenceRecord:
     firm_name: str = ""
     certificate: str = ""  # the sealing certificate's subject and fingerprint
     sha256_prepared: str = ""  # after add_evidence_page, before the first signer
+    # A record kept as a PDF of its own: the sealed document it belongs to.
+    sha256_sealed: str = ""
 
 
 @dataclass(frozen=True)

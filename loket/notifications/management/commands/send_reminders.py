@@ -1,8 +1,8 @@
 """The scheduler: cron or a systemd timer runs this every few minutes.
 
-It enqueues again any e-mail the queue lost or could not defer, then, in the
-firm's morning hour, sends the day's reminders and digests. Idempotent: running
-it twice sends nothing twice.
+It enqueues again any e-mail, and any signing retry, the queue lost or could
+not defer, then, in the firm's morning hour, sends the day's reminders and
+digests. Idempotent: running it twice sends nothing twice.
 """
 
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from loket.notifications import outbox, reminders
+from loket.signatures import sealing
 
 
 class Command(BaseCommand):
@@ -24,8 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         requeued = outbox.requeue()
+        signing = sealing.requeue_signing()
         report = reminders.run(force=options["force"])
         self.stdout.write(
             f"reminders: {report.reminders} ({report.reminder_emails} e-mails), "
-            f"digests: {report.digests}, e-mails enqueued again: {requeued}"
+            f"digests: {report.digests}, e-mails enqueued again: {requeued}, "
+            f"signature requests enqueued again: {signing}"
         )
