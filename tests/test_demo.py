@@ -53,8 +53,8 @@ def test_the_demo_firm_loads_twice_without_growing() -> None:
     assert to == [
         "client@demo.loket.test",  # Bankafschriften 2025
         "invited@demo.loket.test",  # the invitation
-        "owner@bakkerij.demo.loket.test",  # both requests
-        "owner@bakkerij.demo.loket.test",
+        "owner@bakkerij.demo.loket.test",  # Bankafschriften 2025
+        "owner@bakkerij.demo.loket.test",  # the first to sign
     ]
 
 
@@ -85,11 +85,18 @@ def test_the_demo_client_has_files_and_open_requests() -> None:
         "Kassabonnen september.pdf",
     }
     open_requests = access.visible_requests(client).open()
-    assert list(open_requests.values_list("subject", flat=True)) == [
-        "Bankafschriften 2025"
+    assert sorted(open_requests.values_list("subject", flat=True)) == [
+        "Bankafschriften 2025",
+        "Opdrachtbevestiging 2026 ondertekenen",
     ]
     owner = User.objects.get(email="owner@bakkerij.demo.loket.test")
     assert access.visible_requests(owner).open().count() == 2
     browser = Client()
     sign_in(browser, "client@demo.loket.test", "demo-loket-2026")
-    assert "Bankafschriften 2025" in browser.get("/").content.decode()
+    home = browser.get("/").content.decode()
+    assert "Bankafschriften 2025" in home
+    # Eva signs first; Daan sees that he waits for her.
+    assert "Eva Smit" in home
+    eva = Client()
+    sign_in(eva, "owner@bakkerij.demo.loket.test", "demo-loket-2026")
+    assert "Sign Opdrachtbevestiging 2026.pdf" in eva.get("/").content.decode()

@@ -19,6 +19,8 @@ from loket.requests import actions as request_actions
 from loket.requests.models import Request
 from loket.roles import actions as role_actions
 from loket.roles.models import Role, RoleAssignment
+from loket.signatures import actions as signature_actions
+from loket.signatures.models import SigningCertificate
 
 PASSWORD = "demo-loket-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -81,9 +83,12 @@ REQUESTS = [
      "Een PDF-export uit uw bankomgeving is prima.",
      ["client@demo.loket.test", "owner@bakkerij.demo.loket.test"], 14, None,
      "accountant@demo.loket.test"),
-    ("C-1001", "Opdrachtbevestiging ondertekenen",
-     "Wilt u de opdrachtbevestiging voor 2026 ondertekend terugsturen?",
-     ["owner@bakkerij.demo.loket.test"], 3, "Opdrachtbevestiging 2026.pdf",
+]  # fmt: skip
+
+# (entity, subject, file, signers in order, due in days, asked by)
+SIGNATURE_REQUESTS = [
+    ("C-1001", "Opdrachtbevestiging 2026 ondertekenen", "Opdrachtbevestiging 2026.pdf",
+     ["owner@bakkerij.demo.loket.test", "client@demo.loket.test"], 7,
      "accountant@demo.loket.test"),
 ]  # fmt: skip
 
@@ -158,6 +163,7 @@ class Command(BaseCommand):
             )
         self._files(entities, people)
         self._requests(entities, people)
+        self._signature_requests(entities, people, admin)
         self.stdout.write(self._banner())
 
     def _files(self, entities: dict[str, Entity], people: dict[str, User]) -> None:
@@ -193,6 +199,28 @@ class Command(BaseCommand):
                 recipients=[people[address] for address in to],
                 due_date=today + timedelta(days=days),
                 attachments=File.objects.filter(entity=entity, name=attachment),
+            )
+
+    def _signature_requests(
+        self, entities: dict[str, Entity], people: dict[str, User], admin: User
+    ) -> None:
+        if SigningCertificate.objects.current() is None:
+            # Self-signed: PDF readers call its signatures untrusted (a demo).
+            signature_actions.generate_signing_certificate(
+                "Loket demo firm", organization="Loket demo", actor=admin
+            )
+        today = timezone.localdate()
+        for number, subject, name, signers, days, email in SIGNATURE_REQUESTS:
+            entity = entities[number]
+            if Request.objects.filter(entity=entity, subject=subject).exists():
+                continue
+            signature_actions.request_signature(
+                File.objects.get(entity=entity, name=name),
+                actor=people[email],
+                signers=[people[address] for address in signers],
+                subject=subject,
+                message="Wilt u de opdrachtbevestiging voor 2026 ondertekenen?",
+                due_date=today + timedelta(days=days),
             )
 
     def _person(self, row: tuple[Any, ...], actor: User | None) -> User:
