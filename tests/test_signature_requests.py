@@ -637,6 +637,26 @@ def test_the_status_polls_while_a_signature_is_being_added(
     status = client_for(contact).get(f"/signatures/{pending.uuid}/status/")
     assert b'hx-trigger="every 2s"' in status.content
     assert b"signature being added" in status.content
+    polled = client_for(contact).get(
+        f"/signatures/{pending.uuid}/status/", headers={"HX-Request": "true"}
+    )
+    assert "HX-Refresh" not in polled
+
+
+def test_the_page_reloads_when_the_worker_is_done(
+    pending: Request, contact: User, client_for: ClientFor
+) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions.sign(
+            signing_of(pending), actor=contact, consent=True, typed_name="Daan"
+        )
+    assert signing_of(pending).state == SignatureRequest.State.COMPLETED
+    polled = client_for(contact).get(
+        f"/signatures/{pending.uuid}/status/", headers={"HX-Request": "true"}
+    )
+    # The page images then show the stamps.
+    assert polled["HX-Refresh"] == "true"
+    assert b"hx-trigger" not in polled.content
 
 
 def test_a_limited_file_is_signed_only_by_people_who_see_it(

@@ -563,7 +563,12 @@ def signing_status(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
         "signers": signing.signers.select_related("user"),
         **_status_context(request, signing),
     }
-    return render(request, "signatures/_status.html", context)
+    response = render(request, "signatures/_status.html", context)
+    if request.headers.get("HX-Request") and not context["processing"]:
+        # Only a page waiting on the worker polls: now it is done, reload it
+        # so that the pages show the new stamps (or the failure).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
