@@ -143,3 +143,43 @@ def test_in_dutch_two_contacts_sign_in_order_one_draws_one_types(
     assert report.count("Signature Validation: Signature is Valid.") == 3, report
     assert "Signer Certificate Common Name: Kantoor Test BV" in report
     assert "Total document signed" in report
+
+
+def test_a_signer_zooms_into_the_document_on_a_phone(
+    new_page: NewPage, live_server: Any
+) -> None:
+    base = live_server.url
+    actions.generate_signing_certificate("Kantoor Test BV", actor=None)
+    entity = Entity.objects.create(name="Bakkerij de Vries BV", client_number="C-1")
+    staff = make_user("olga@firm.test", kind=User.Kind.STAFF)
+    grant(staff, "reader", entity)
+    signer = make_user("daan@client.test", client_entity=entity)
+    grant(signer, "contact-entity-staff", entity)
+    document = add(entity, staff, "contract.pdf", make_pdf(pages=[(*A4, 0), (*A4, 0)]))
+    request = actions.request_signature(
+        document, actor=staff, signers=[signer], subject="Contract"
+    )
+
+    page = new_page(360, 740)
+    sign_in(page, base, signer.email)
+    page.goto(f"{base}/signatures/{request.uuid}/sign/")
+    pages = page.locator("[data-zoom-pages]")
+    first = page.locator("img.sign-page").first
+    before = first.evaluate("img => img.getBoundingClientRect().width")
+    assert page.locator("[data-zoom-level]").inner_text() == "100%"
+    assert page.get_by_role("button", name="Zoom out").is_disabled()
+
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+
+    assert page.locator("[data-zoom-level]").inner_text() == "200%"
+    after = first.evaluate("img => img.getBoundingClientRect().width")
+    assert after > 1.9 * before
+    # Wider than the card: scrolled sideways, the page itself still fits.
+    assert pages.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert fits_the_phone(page)
+    assert "width=1600" in (first.get_attribute("src") or "")
+    page.get_by_role("button", name="Fit to width").click()
+    assert first.evaluate("img => img.getBoundingClientRect().width") == before
+    # Each page also opens at full size, with or without JavaScript.
+    assert page.get_by_role("link", name="Page 1 at full size").is_visible()
