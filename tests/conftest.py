@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 # Real daemons for the tests that ask for them: clamd_daemon, radosgw.
-pytest_plugins = ["tests.radosgw", "tests.clamd"]
+pytest_plugins = ["tests.radosgw", "tests.clamd", "tests.signature_support"]
 
 PASSWORD = "correct-horse-battery-staple"
 NEW_PASSWORD_FOR_SMTP = "smtp-delivered-Passw0rd"

@@ -21,7 +21,7 @@ from loket.requests.models import Comment, Request
 from loket.roles.models import RoleAssignment
 from loket.signatures import actions, drawing, flow, pdf
 from loket.signatures.models import SignatureRequest, Signer, firm_trust_roots
-from tests.conftest import ClientFor, grant, make_user
+from tests.conftest import ClientFor, grant
 from tests.files_support import add
 from tests.pdfs import make_pdf, signature_png
 from tests.test_api_support import API, events, send, token_client
@@ -32,23 +32,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 UNAUTHORIZED = {"detail": "Unauthorized"}
-
-
-@pytest.fixture
-def certificate(db: None) -> None:
-    actions.generate_signing_certificate("Kantoor Test BV", actor=None)
-
-
-@pytest.fixture
-def document(entity: Entity, staff_owner: User) -> File:
-    return add(entity, staff_owner, "contract.pdf", make_pdf())
-
-
-@pytest.fixture
-def second_contact(entity: Entity) -> User:
-    user = make_user("sanne@client.test", client_entity=entity)
-    grant(user, "contact-entity-staff", entity)
-    return user
 
 
 def ask(

@@ -32,12 +32,10 @@ from loket.notifications.models import (
 from loket.requests.models import Request
 from loket.signatures import actions
 from loket.signatures.models import SignatureRequest
-from tests.conftest import ClientFor, grant, make_user
-from tests.files_support import add
+from tests.conftest import ClientFor
 from tests.notification_support import make_request
-from tests.pdfs import make_pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("certificate")]
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 DUE = date(2030, 3, 10)
@@ -78,18 +76,6 @@ def run_days(days: range, users: list[User]) -> dict[str, list[int]]:
 def certificate(db: None) -> None:
     # Valid in March 2030, where these tests travel.
     actions.generate_signing_certificate("Kantoor Test BV", days=3650, actor=None)
-
-
-@pytest.fixture
-def document(certificate: None, entity: Entity, staff_owner: User) -> File:
-    return add(entity, staff_owner, "contract.pdf", make_pdf())
-
-
-@pytest.fixture
-def second_contact(entity: Entity) -> User:
-    user = make_user("sanne@client.test", client_entity=entity)
-    grant(user, "contact-entity-staff", entity)
-    return user
 
 
 def ask(

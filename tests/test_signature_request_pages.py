@@ -23,28 +23,9 @@ from loket.requests import actions as request_actions
 from loket.requests.models import Request
 from loket.signatures import actions
 from loket.signatures.models import SignatureRequest, Signer
-from tests.conftest import ClientFor, grant, make_user
-from tests.files_support import add
-from tests.pdfs import make_pdf
+from tests.conftest import ClientFor
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def certificate(db: None) -> None:
-    actions.generate_signing_certificate("Kantoor Test BV", actor=None)
-
-
-@pytest.fixture
-def document(certificate: None, entity: Entity, staff_owner: User) -> File:
-    return add(entity, staff_owner, "contract.pdf", make_pdf())
-
-
-@pytest.fixture
-def second_contact(entity: Entity) -> User:
-    user = make_user("sanne@client.test", client_entity=entity)
-    grant(user, "contact-entity-staff", entity)
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("certificate")]
 
 
 def ask(

@@ -48,23 +48,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def certificate(db: None) -> None:
-    actions.generate_signing_certificate("Kantoor Test BV", actor=None)
-
-
-@pytest.fixture
-def document(entity: Entity, staff_owner: User) -> File:
-    return add(entity, staff_owner, "contract.pdf", make_pdf())
-
-
-@pytest.fixture
-def second_contact(entity: Entity) -> User:
-    user = make_user("sanne@client.test", client_entity=entity)
-    grant(user, "contact-entity-staff", entity)
-    return user
-
-
 def ask(
     document: File, actor: User, signers: list[User], *, ordered: bool = True
 ) -> Request:

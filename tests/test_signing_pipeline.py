@@ -39,7 +39,7 @@ from loket.signatures.models import (
     SigningSettings,
     firm_trust_roots,
 )
-from tests.conftest import ClientFor, grant, make_user
+from tests.conftest import ClientFor, make_user
 from tests.files_support import add
 from tests.pdfs import make_pdf, signature_png
 
@@ -49,23 +49,6 @@ pytestmark = pytest.mark.django_db
 # Fixtures and helpers.
 
 SECOND = dt.timedelta(seconds=1)
-
-
-@pytest.fixture
-def certificate(db: None) -> None:
-    actions.generate_signing_certificate("Kantoor Test BV", actor=None)
-
-
-@pytest.fixture
-def document(entity: Entity, staff_owner: User) -> File:
-    return add(entity, staff_owner, "contract.pdf", make_pdf())
-
-
-@pytest.fixture
-def second_contact(entity: Entity) -> User:
-    user = make_user("sanne@client.test", client_entity=entity)
-    grant(user, "contact-entity-staff", entity)
-    return user
 
 
 @pytest.fixture
