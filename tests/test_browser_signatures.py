@@ -3,6 +3,7 @@ Activities → Nieuw, place the first signer's box on the page, two contacts
 sign in order (one draws, one types), and poppler's pdfsig finds both
 signatures and the seal valid."""
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,9 @@ def test_a_signer_zooms_into_the_document_on_a_phone(
     assert first.evaluate("img => img.getBoundingClientRect().width") == before
     # Each page also opens at full size, with or without JavaScript.
     assert page.get_by_role("link", name="Page 1 at full size").is_visible()
+    # When the worker has added signatures (htmx's event from the status
+    # answer), the pages are fetched again, not from the browser's memory.
+    page.evaluate("document.body.dispatchEvent(new CustomEvent('loket:pages-changed'))")
+    redrawn = first.get_attribute("src") or ""
+    assert re.search(r"[?&]v=\d+$", redrawn), redrawn
+    assert first.evaluate("i => i.decode().then(() => i.naturalWidth)") > 0

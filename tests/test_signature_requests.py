@@ -623,10 +623,10 @@ def test_the_status_polls_while_a_signature_is_being_added(
     polled = client_for(contact).get(
         f"/signatures/{pending.uuid}/status/", headers={"HX-Request": "true"}
     )
-    assert "HX-Refresh" not in polled
+    assert "HX-Trigger" not in polled
 
 
-def test_the_page_reloads_when_the_worker_is_done(
+def test_the_page_images_are_redrawn_when_the_worker_is_done(
     pending: Request, contact: User, client_for: ClientFor
 ) -> None:
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -637,8 +637,8 @@ def test_the_page_reloads_when_the_worker_is_done(
     polled = client_for(contact).get(
         f"/signatures/{pending.uuid}/status/", headers={"HX-Request": "true"}
     )
-    # The page images then show the stamps.
-    assert polled["HX-Refresh"] == "true"
+    # The page images are then drawn again, with the stamps.
+    assert polled["HX-Trigger"] == "loket:pages-changed"
     assert b"hx-trigger" not in polled.content
 
 

@@ -552,6 +552,10 @@ def page_image(request: HttpRequest, request_uuid: UUID, page: int) -> HttpRespo
     return response
 
 
+# The event the sign page's images listen to (static/js/page-zoom.js).
+PAGES_CHANGED = "loket:pages-changed"
+
+
 @require_GET
 def signing_status(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     """Who has signed, for the sign page's polling."""
@@ -565,9 +569,10 @@ def signing_status(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     }
     response = render(request, "signatures/_status.html", context)
     if request.headers.get("HX-Request") and not context["processing"]:
-        # Only a page waiting on the worker polls: now it is done, reload it
-        # so that the pages show the new stamps (or the failure).
-        response["HX-Refresh"] = "true"
+        # Only a page waiting on the worker polls: now it is done, the page
+        # images are drawn again with the new stamps (static/js/page-zoom.js);
+        # not a reload, which would lose what someone is typing.
+        response["HX-Trigger"] = PAGES_CHANGED
     return response
 
 

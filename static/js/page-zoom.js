@@ -41,4 +41,18 @@
   }
 
   document.querySelectorAll("[data-page-zoom]").forEach(setUp);
+
+  // The worker added signatures (the status answer's HX-Trigger): draw the
+  // pages again, without reloading the page and what is typed in it.
+  document.body.addEventListener("loket:pages-changed", function () {
+    const stamp = "v=" + Date.now();
+    document.querySelectorAll("[data-zoom-pages] img").forEach(function (img) {
+      ["src", "data-large"].forEach(function (name) {
+        const value = img.getAttribute(name);
+        if (!value) return;
+        const base = value.replace(/([?&])v=\d+&?/, "$1").replace(/[?&]$/, "");
+        img.setAttribute(name, base + (base.indexOf("?") < 0 ? "?" : "&") + stamp);
+      });
+    });
+  });
 })();
