@@ -60,8 +60,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--try-access",
-        metavar="FILE",
-        help="time this modified copy of loket/access.py instead (to try a fix)",
+        metavar="FOLDER",
+        help="time this modified copy of loket/access/ instead (to try a fix)",
     )
     parser.add_argument(
         "--try-sql",
@@ -215,7 +215,7 @@ def _child(args: argparse.Namespace) -> None:
 
 
 def _import_access_from(path: str) -> None:
-    """Make `import loket.access` load `path`."""
+    """Make `import loket.access` load the package in folder `path`."""
     import importlib.abc
     import importlib.machinery
     import importlib.util
@@ -226,7 +226,11 @@ def _import_access_from(path: str) -> None:
         ) -> importlib.machinery.ModuleSpec | None:
             if name != "loket.access":
                 return None
-            return importlib.util.spec_from_file_location(name, path)
+            return importlib.util.spec_from_file_location(
+                name,
+                Path(path) / "__init__.py",
+                submodule_search_locations=[str(path)],
+            )
 
     sys.meta_path.insert(0, Finder())
 

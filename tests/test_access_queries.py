@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from loket import access
-from loket.access import Capability
+from loket.access import Capability, grants
 from loket.accounts.models import User
 from loket.entities.models import Entity
 from loket.groups.models import Group, GroupMembership
@@ -246,8 +246,8 @@ def test_the_large_firm_reaches_the_measured_users(db: None) -> None:
     assert access.contacts_with_access(firm.entity).count() > 800
     # The staff member's entities are checked one by one as they are read; the
     # contact's are listed.
-    assert access._grants(firm.staff).reached is None
-    assert access._grants(firm.contact).reached is not None
+    assert grants._grants(firm.staff).reached is None
+    assert grants._grants(firm.contact).reached is not None
 
 
 @pytest.mark.skipif(
