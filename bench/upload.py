@@ -203,8 +203,8 @@ def seed() -> tuple[str, str]:
     """A fresh database with a staff Owner of one entity, and their token."""
     from django.core.management import call_command
 
+    from loket.accounts.api_tokens import create_api_token
     from loket.accounts.models import User
-    from loket.api.actions import create_api_token
     from loket.entities.models import Entity
     from loket.roles.models import Role, RoleAssignment
 

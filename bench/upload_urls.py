@@ -15,7 +15,7 @@ from config.urls import urlpatterns as loket_urlpatterns
 
 
 def _user(request: HttpRequest) -> object:
-    from loket.api.auth import user_for_token
+    from loket.accounts.api_tokens import user_for_token
 
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
     user = user_for_token(token)

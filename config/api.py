@@ -2,25 +2,20 @@
 
 from django.http import Http404, HttpRequest
 from django.urls import URLPattern, URLResolver
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
-from loket.accounts.models import User
-from loket.api import (
-    access,
-    contacts,
-    entities,
-    errors,
-    files,
-    groups,
-    requests,
-    roles,
-    s3_uploads,
-    signatures,
-    staff,
-    tokens,
-)
-from loket.api.auth import API_AUTH, caller
+from loket.accounts import api as accounts
+from loket.api import errors
+from loket.api.auth import API_AUTH
+from loket.contacts import api as contacts
+from loket.entities import api as entities
+from loket.files import api as files
+from loket.groups import api as groups
+from loket.requests import api as requests
+from loket.roles import api as roles
+from loket.signatures import api as signatures
+from loket.staff import api as staff
 
 
 class LoketAPI(NinjaAPI):
@@ -54,39 +49,16 @@ api = LoketAPI(
 errors.install(api)
 
 
-class MeOut(Schema):
-    uuid: str
-    email: str
-    first_name: str
-    last_name: str
-    kind: str
-    language: str
-
-
-@api.get("/me", response=MeOut, tags=["accounts"])
-def me(request: HttpRequest) -> MeOut:
-    """The signed-in user."""
-    user: User = caller(request)
-    return MeOut(
-        uuid=str(user.uuid),
-        email=user.email,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        kind=user.kind,
-        language=user.language,
-    )
-
-
+api.add_router("", accounts.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/staff", staff.router)
 api.add_router("/groups", groups.router)
 api.add_router("/entities", entities.router)
-api.add_router("/entities", access.router)
+api.add_router("/entities", roles.access_router)
 api.add_router("/roles", roles.router)
-api.add_router("/tokens", tokens.router)
 api.add_router("", files.router)
 api.add_router("/requests", requests.router)
-api.add_router("", s3_uploads.router)
+api.add_router("", files.s3_router)
 api.add_router("", signatures.router)
 
 # Last: any other path under /api/v1/ answers in JSON too, not with the HTML

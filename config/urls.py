@@ -16,7 +16,7 @@ urlpatterns = [
     path("settings/staff/", include("loket.staff.urls")),
     path("settings/roles/", include("loket.roles.urls")),
     path("settings/history/", include("loket.audit.urls")),
-    path("accounts/profile/api-tokens/", include("loket.api.urls")),
+    path("accounts/profile/api-tokens/", include("loket.accounts.token_urls")),
     # /notifications/…, /accounts/profile/notifications/, /settings/email/…
     path("", include("loket.notifications.urls")),
     # /settings/signing-certificate/…, /signatures/verify/

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from loket.accounts import actions as account_actions
+from loket.accounts.api_tokens import create_api_token, revoke_api_token
 from loket.accounts.models import ApiToken, User
-from loket.api.actions import create_api_token, revoke_api_token
 from loket.core.middleware import SIGNED_IN_AT
 from loket.entities.models import Entity
 from tests.conftest import ClientFor

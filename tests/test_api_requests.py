@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from loket.accounts.api_tokens import create_api_token
 from loket.accounts.models import User
-from loket.api.actions import create_api_token
 from loket.audit.models import Event
 from loket.entities.models import Entity
 from loket.requests import actions

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.test import Client
 
+from loket.accounts.api_tokens import create_api_token
 from loket.accounts.models import User
-from loket.api.actions import create_api_token
 from loket.audit.models import Event
 
 if TYPE_CHECKING:

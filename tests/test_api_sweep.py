@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.api import api
+from loket.accounts.api_tokens import create_api_token, revoke_api_token
 from loket.accounts.models import User
-from loket.api.actions import create_api_token, revoke_api_token
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response

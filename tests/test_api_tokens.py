@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from loket.accounts.api_tokens import create_api_token, revoke_api_token
 from loket.accounts.models import ApiToken, User
-from loket.api.actions import create_api_token, revoke_api_token
 from loket.audit.models import Event
 from tests.conftest import ClientFor
 from tests.test_api_support import event_count, events, send, token_client

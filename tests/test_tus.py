@@ -26,8 +26,8 @@ from django.utils import timezone
 from tusclient import client as tus_client
 from tusclient.exceptions import TusCommunicationError, TusUploadFailed
 
+from loket.accounts.api_tokens import hash_token, new_token
 from loket.accounts.models import ApiToken, User
-from loket.api.auth import hash_token, new_token
 from loket.audit import triggers
 from loket.entities.models import Entity
 from loket.files import storage, tus

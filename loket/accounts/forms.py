@@ -50,3 +50,11 @@ class PasswordResetRequestForm(forms.Form):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=User.Language.choices)
     next = forms.CharField(required=False)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, such as the program that will use it."),
+    )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -15,12 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from loket.accounts import actions
+from loket import access
+from loket.accounts import actions, api_tokens
 from loket.accounts.forms import (
     ChoosePasswordForm,
     LanguageForm,
     PasswordResetRequestForm,
     SignInForm,
+    TokenForm,
 )
 from loket.accounts.models import User
 from loket.accounts.tokens import Check, check_invitation_token
@@ -193,3 +196,43 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
     )
+
+
+# The API tokens page in the profile: staff make and revoke their tokens.
+
+
+def _staff_member(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    access.require(access.is_staff(user))
+    return user
+
+
+@never_cache
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The tokens, and "New token": the new token is shown on this answer only."""
+    user = _staff_member(request)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = api_tokens.create_api_token(
+                user, name=form.cleaned_data["name"], actor=user, request=request
+            )
+            form = TokenForm()
+        except ValidationError as error:
+            form.add_error(None, error)
+    context = {"form": form, "tokens": user.api_tokens.all(), "created": created}
+    return render(
+        request, "accounts/api_tokens.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+def token_revoke(request: HttpRequest, token_uuid: UUID) -> HttpResponse:
+    user = _staff_member(request)
+    token = get_object_or_404(user.api_tokens.all(), uuid=token_uuid)
+    api_tokens.revoke_api_token(token, actor=user, request=request)
+    messages.success(
+        request, _("The token “%(name)s” is revoked.") % {"name": token.name}
+    )
+    return redirect("api-tokens:list")

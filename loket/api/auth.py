@@ -4,62 +4,16 @@ A token is sent as `Authorization: Bearer lok_…`. Only its SHA-256 is stored,
 so a lookup by hash is all it takes (no timing leak about the token itself).
 """
 
-import hashlib
-import secrets
-from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import translation
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from loket.accounts.models import ApiToken, User
-
-TOKEN_PREFIX = "lok_"  # noqa: S105 (not a secret: every token starts so)
-PREFIX_LENGTH = 12
-# last_used_at is written at most this often, so busy clients cost no writes.
-LAST_USED_GRANULARITY = timedelta(minutes=1)
-
-
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def user_for_token(raw: str) -> User | None:
-    """The active staff member a live token belongs to, or None.
-
-    A token dies when revoked, while its user is not active, and when the
-    user's sessions were revoked after it was made (deactivation, password
-    reset), so a reactivated account does not revive old tokens.
-    """
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None:
-        return None
-    user = token.user
-    if not (user.is_active and user.is_staff_member):
-        return None
-    if user.sessions_revoked_at and token.created_at < user.sessions_revoked_at:
-        return None
-    now = timezone.now()
-    stale = now - LAST_USED_GRANULARITY
-    if token.last_used_at is None or token.last_used_at < stale:
-        ApiToken.objects.filter(pk=token.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
-        ).update(last_used_at=now)
-    return user
+from loket.accounts.api_tokens import user_for_token
+from loket.accounts.models import User
 
 
 class ApiTokenAuth(HttpBearer):

@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
@@ -39,7 +39,7 @@ def changes(payload: Schema, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]
 
 def require_staff(user: User) -> None:
     """Lists of staff, groups and roles are for staff members (403 otherwise)."""
-    access.require(user.is_staff_member)
+    access.require(access.is_staff(user))
 
 
 def unknown(field: str, message: str) -> ValidationError:
@@ -87,3 +87,19 @@ def role(user: User, key_or_uuid: str) -> Role:
     if found is None:
         raise unknown("role", _("There is no such role."))
     return found
+
+
+def search_people(
+    people: QuerySet[User], q: str, state: User.State | None
+) -> QuerySet[User]:
+    """People whose e-mail or name holds `q`, in `state`, by name."""
+    if q.strip():
+        term = q.strip()
+        people = people.filter(
+            Q(email__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+        )
+    if state:
+        people = people.filter(state=state)
+    return people.order_by("last_name", "first_name", "email")

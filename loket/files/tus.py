@@ -37,8 +37,8 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja.utils import check_csrf
 
 from loket import access
+from loket.accounts.api_tokens import user_for_token
 from loket.accounts.models import User
-from loket.api.auth import user_for_token
 from loket.entities.models import Entity
 from loket.files import storage, uploads
 from loket.files.models import Upload

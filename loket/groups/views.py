@@ -48,7 +48,7 @@ def _show_error(form: GroupForm, error: ValidationError) -> None:
 def group_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     # Groups are the firm's own business: contacts have no Groups page.
-    access.require(user.is_staff_member)
+    access.require(access.is_staff(user))
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     groups = access.visible_groups(user).annotate(member_count=Count("memberships"))

@@ -1,6 +1,8 @@
+"""The API tokens page of the profile (/accounts/profile/api-tokens/)."""
+
 from django.urls import path
 
-from loket.api import views
+from loket.accounts import views
 
 app_name = "api-tokens"
 

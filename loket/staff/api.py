@@ -14,8 +14,7 @@ from loket.access import Capability
 from loket.accounts import actions
 from loket.accounts.models import User
 from loket.api.auth import caller
-from loket.api.common import Page, changes, require_staff
-from loket.api.contacts import search
+from loket.api.common import Page, changes, require_staff, search_people
 from loket.api.schemas import StaffIn, StaffOut, StaffPatch
 
 router = Router(tags=["staff"])
@@ -29,7 +28,7 @@ def list_staff(
     """Staff members, filtered by name or e-mail (`q`) and account state."""
     user = caller(request)
     require_staff(user)
-    return search(access.visible_staff(user), q, state)
+    return search_people(access.visible_staff(user), q, state)
 
 
 @router.post("", response={201: StaffOut})

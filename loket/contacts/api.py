@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
@@ -14,23 +14,10 @@ from loket.access import Capability
 from loket.accounts import actions
 from loket.accounts.models import User
 from loket.api.auth import caller
-from loket.api.common import Page, changes, client_entity
+from loket.api.common import Page, changes, client_entity, search_people
 from loket.api.schemas import ContactIn, ContactOut, ContactPatch
 
 router = Router(tags=["contacts"])
-
-
-def search(people: QuerySet[User], q: str, state: User.State | None) -> QuerySet[User]:
-    if q.strip():
-        term = q.strip()
-        people = people.filter(
-            Q(email__icontains=term)
-            | Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-        )
-    if state:
-        people = people.filter(state=state)
-    return people.order_by("last_name", "first_name", "email")
 
 
 @router.get("", response=list[ContactOut])
@@ -48,7 +35,7 @@ def list_contacts(
     contacts = access.visible_contacts(user).select_related("client_entity")
     if entity:
         contacts = contacts.filter(client_entity__uuid=entity)
-    return search(contacts, q, state)
+    return search_people(contacts, q, state)
 
 
 @router.post("", response={201: ContactOut})

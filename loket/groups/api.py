@@ -1,11 +1,12 @@
 """/api/v1/groups: contact groups and staff groups, and their members."""
 
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from loket import access
@@ -13,11 +14,35 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.api.auth import caller
 from loket.api.common import Page, changes, people, require_staff
-from loket.api.schemas import GroupIn, GroupOut, GroupPatch, PersonRef
+from loket.api.schemas import PatchSchema, PersonRef
 from loket.groups import actions
 from loket.groups.models import Group
 
 router = Router(tags=["groups"])
+
+
+class GroupOut(Schema):
+    uuid: UUID
+    kind: Group.Kind
+    name: str
+    description: str
+    created_at: datetime
+    member_count: int
+
+
+class GroupIn(Schema):
+    kind: Group.Kind
+    name: str
+    description: str = ""
+    members: list[UUID] = Field(default_factory=list, description="User UUIDs.")
+
+
+class GroupPatch(PatchSchema):
+    name: str | None = None
+    description: str | None = None
+    members: list[UUID] | None = Field(
+        None, description="User UUIDs: the group's members become exactly these."
+    )
 
 
 def _groups(user: User) -> QuerySet[Group]:

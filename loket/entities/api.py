@@ -1,11 +1,13 @@
 """/api/v1/entities: the firm's client entities."""
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from loket import access
@@ -13,11 +15,58 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.api.auth import caller
 from loket.api.common import Page, changes
-from loket.api.schemas import EntityIn, EntityOut, EntityPatch
+from loket.api.schemas import PatchSchema
 from loket.entities import actions
 from loket.entities.models import Entity
 
 router = Router(tags=["entities"])
+
+
+class EntityOut(Schema):
+    uuid: UUID
+    name: str
+    client_number: str
+    type: Entity.Type
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    email: str
+    phone: str
+    notes: str | None = Field(description="The firm's notes; null for contacts.")
+    created_at: datetime
+    archived_at: datetime | None
+
+    @staticmethod
+    def resolve_notes(obj: Entity, context: dict[str, Any]) -> str | None:
+        user = getattr(context["request"], "auth", None)
+        return obj.notes if isinstance(user, User) and access.is_staff(user) else None
+
+
+class EntityIn(Schema):
+    name: str
+    client_number: str = ""
+    type: Entity.Type = Entity.Type.COMPANY
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+
+
+class EntityPatch(PatchSchema):
+    name: str | None = None
+    client_number: str | None = None
+    type: Entity.Type | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    notes: str | None = None
 
 
 def _visible(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:

@@ -1,0 +1,279 @@
+"""/api/v1/roles: built-in and custom roles, and who holds them firm-wide;
+/api/v1/entities/{uuid}/access: who holds which role on an entity, and
+sharing it (the Access tab and the Share dialog)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+from pydantic import model_validator
+
+from loket import access
+from loket.access import Capability
+from loket.accounts.models import User
+from loket.api.auth import caller
+from loket.api.common import Page, changes, person, require_staff, role
+from loket.api.common import unknown as unknown_error
+from loket.api.schemas import GroupRef, PatchSchema, PersonRef, RoleRef
+from loket.entities.models import Entity
+from loket.groups.models import Group
+from loket.roles import actions
+from loket.roles.models import Role, RoleAssignment
+
+router = Router(tags=["roles"])
+
+
+class RoleOut(Schema):
+    uuid: UUID
+    key: str
+    name: str
+    description: str
+    scope: Role.Scope
+    audience: Role.Audience
+    capabilities: list[str]
+    builtin: bool
+
+    @staticmethod
+    def resolve_name(obj: Role) -> str:
+        return obj.display_name
+
+
+class RoleIn(Schema):
+    name: str
+    description: str = ""
+    scope: Role.Scope
+    audience: Role.Audience = Role.Audience.STAFF
+    capabilities: list[Capability]
+
+
+class RolePatch(PatchSchema):
+    name: str | None = None
+    description: str | None = None
+    capabilities: list[Capability] | None = None
+
+
+class PrincipalIn(Schema):
+    """Exactly one of `user` and `group`."""
+
+    user: UUID | None = None
+    group: UUID | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "PrincipalIn":
+        if (self.user is None) == (self.group is None):
+            raise ValueError("Give exactly one of user and group.")
+        return self
+
+
+class GrantIn(Schema):
+    principal: PrincipalIn
+    role: str = Field(description="The role's key or UUID.")
+
+
+class AccessPatch(Schema):
+    role: str = Field(description="The role's key or UUID.")
+
+
+class AssignmentOut(Schema):
+    uuid: UUID
+    role: RoleRef
+    user: PersonRef | None
+    group: GroupRef | None
+    created_at: datetime
+
+
+def _manage(request: HttpRequest, role_uuid: UUID) -> tuple[User, Role]:
+    user = caller(request)
+    role = get_object_or_404(access.visible_roles(user), uuid=role_uuid)
+    access.require(access.can(user, Capability.ROLES_MANAGE))
+    return user, role
+
+
+@router.get("", response=list[RoleOut])
+@paginate(Page)
+def list_roles(request: HttpRequest, scope: Role.Scope | None = None) -> QuerySet[Role]:
+    """Built-in and custom roles, firm roles first."""
+    user = caller(request)
+    require_staff(user)
+    roles = access.visible_roles(user)
+    if scope:
+        roles = roles.filter(scope=scope)
+    return roles.order_by("scope", "name", "pk")
+
+
+@router.post("", response={201: RoleOut})
+def create_role(request: HttpRequest, payload: RoleIn) -> Role:
+    """A custom role: a named set of capabilities."""
+    user = caller(request)
+    access.require(access.can(user, Capability.ROLES_MANAGE))
+    return actions.create_role(
+        name=payload.name,
+        description=payload.description,
+        scope=payload.scope,
+        audience=payload.audience,
+        capabilities=[str(c) for c in payload.capabilities],
+        actor=user,
+    )
+
+
+@router.get("/{role_uuid}", response=RoleOut)
+def get_role(request: HttpRequest, role_uuid: UUID) -> Role:
+    return get_object_or_404(access.visible_roles(caller(request)), uuid=role_uuid)
+
+
+@router.patch("/{role_uuid}", response=RoleOut)
+def update_role(request: HttpRequest, role_uuid: UUID, payload: RolePatch) -> Role:
+    """Change a custom role; built-in roles cannot be changed (422)."""
+    user, role = _manage(request, role_uuid)
+    fields = changes(payload)
+    capabilities = fields.get("capabilities")
+    return actions.update_role(
+        role,
+        name=fields.get("name", role.name),
+        description=fields.get("description", role.description),
+        capabilities=(
+            role.capabilities
+            if capabilities is None
+            else [str(c) for c in capabilities]
+        ),
+        actor=user,
+    )
+
+
+@router.get("/{role_uuid}/assignments", response=list[AssignmentOut])
+@paginate(Page)
+def list_firm_assignments(
+    request: HttpRequest, role_uuid: UUID
+) -> QuerySet[RoleAssignment]:
+    """Who holds this role firm-wide."""
+    _user, role = _manage(request, role_uuid)
+    return (
+        role.assignments.filter(entity__isnull=True)
+        .select_related("role", "user", "group")
+        .order_by("created_at", "pk")
+    )
+
+
+@router.post("/{role_uuid}/assignments", response={201: AssignmentOut})
+def assign_firm_role(
+    request: HttpRequest, role_uuid: UUID, payload: PrincipalIn
+) -> RoleAssignment:
+    """Give the role firm-wide to a user or a group (409 if they hold it). The
+    caller must hold its capabilities firm-wide, or may hand out any role."""
+    user, role = _manage(request, role_uuid)
+    access.require(access.may_hand_out_firm_wide(user, role))
+    assignment = actions.assign_firm_role(role, principal(user, payload), actor=user)
+    if assignment is None:
+        raise already_held()
+    return assignment
+
+
+@router.delete("/{role_uuid}/assignments/{assignment_uuid}", response={204: None})
+def revoke_firm_role(
+    request: HttpRequest, role_uuid: UUID, assignment_uuid: UUID
+) -> None:
+    user, role = _manage(request, role_uuid)
+    assignment = get_object_or_404(
+        role.assignments.filter(entity__isnull=True).select_related("user", "group"),
+        uuid=assignment_uuid,
+    )
+    access.require(access.may_hand_out_firm_wide(user, role))
+    actions.revoke_access(assignment, actor=user)
+
+
+# Access to an entity
+
+
+access_router = Router(tags=["access"])
+
+
+def principal(user: User, payload: PrincipalIn) -> User | Group:
+    """The user or group a body names, among those the caller can see."""
+    if payload.user is not None:
+        return person(user, payload.user, field="principal")
+    assert payload.group is not None
+    group = access.visible_groups(user).filter(uuid=payload.group).first()
+    if group is None:
+        raise unknown_error("principal", _("There is no such group."))
+    return group
+
+
+def already_held() -> ValidationError:
+    return ValidationError(_("They already hold this role."), code="duplicate")
+
+
+def _sharing(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:
+    user = caller(request)
+    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
+    access.require(access.can(user, Capability.ENTITY_SHARE, entity))
+    return user, entity
+
+
+def _assignment(entity: Entity, assignment_uuid: UUID) -> RoleAssignment:
+    return get_object_or_404(
+        entity.assignments.select_related("role", "user", "group"),
+        uuid=assignment_uuid,
+    )
+
+
+@access_router.get("/{entity_uuid}/access", response=list[AssignmentOut])
+@paginate(Page)
+def list_access(request: HttpRequest, entity_uuid: UUID) -> QuerySet[RoleAssignment]:
+    """The roles held on this entity itself (firm-wide roles are not listed)."""
+    _user, entity = _sharing(request, entity_uuid)
+    return entity.assignments.select_related("role", "user", "group").order_by(
+        "created_at", "pk"
+    )
+
+
+@access_router.post("/{entity_uuid}/access", response={201: AssignmentOut})
+def grant_access(
+    request: HttpRequest, entity_uuid: UUID, payload: GrantIn
+) -> RoleAssignment:
+    """Share the entity: give a user or a group a role on it. The caller must
+    hold every capability of the role there, or may hand out any role."""
+    user, entity = _sharing(request, entity_uuid)
+    chosen = role(user, payload.role)
+    access.require(access.may_hand_out(user, chosen, entity))
+    created = actions.share_entity(
+        entity,
+        principals=[principal(user, payload.principal)],
+        roles=[chosen],
+        actor=user,
+    )
+    if not created:
+        raise already_held()
+    return created[0]
+
+
+@access_router.patch("/{entity_uuid}/access/{assignment_uuid}", response=AssignmentOut)
+def change_access(
+    request: HttpRequest, entity_uuid: UUID, assignment_uuid: UUID, payload: AccessPatch
+) -> RoleAssignment:
+    """Replace the role of an assignment; the caller must be able to hand out
+    both the old role and the new one."""
+    user, entity = _sharing(request, entity_uuid)
+    assignment = _assignment(entity, assignment_uuid)
+    chosen = role(user, payload.role)
+    access.require(
+        access.may_hand_out(user, assignment.role, entity)
+        and access.may_hand_out(user, chosen, entity)
+    )
+    return actions.change_access(assignment, role=chosen, actor=user)
+
+
+@access_router.delete("/{entity_uuid}/access/{assignment_uuid}", response={204: None})
+def revoke_access(
+    request: HttpRequest, entity_uuid: UUID, assignment_uuid: UUID
+) -> None:
+    """Take the role away; the caller must be able to hand it out."""
+    user, entity = _sharing(request, entity_uuid)
+    assignment = _assignment(entity, assignment_uuid)
+    access.require(access.may_hand_out(user, assignment.role, entity))
+    actions.revoke_access(assignment, actor=user)
