@@ -14,7 +14,8 @@ The modules behind this face:
   number of statements whatever the data size);
 - `visibility`: the `visible_*` querysets;
 - `people`: who holds a capability on an entity, and the roles one holds there;
-- `sharing`: the sharing rule.
+- `sharing`: the sharing rule;
+- `lookups`: `fetch`, the shape of each app's `get_<thing>_for_user`.
 """
 
 from loket.access.capabilities import (
@@ -38,6 +39,7 @@ from loket.access.grants import (
     is_staff,
     require,
 )
+from loket.access.lookups import fetch
 from loket.access.people import (
     HeldRole,
     contacts_with_access,
@@ -81,6 +83,7 @@ __all__ = [
     "contacts_with_access",
     "entities_with",
     "entity_capabilities",
+    "fetch",
     "firm_capabilities",
     "holders_of",
     "is_contact",
