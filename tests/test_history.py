@@ -1,3 +1,10 @@
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -119,3 +126,68 @@ def test_a_verb_is_shown_by_its_label_and_an_unknown_one_as_it_is() -> None:
 
     assert HistoryEvent(verb="file.uploaded").get_verb_display() == "File uploaded"
     assert HistoryEvent(verb="old.verb").get_verb_display() == "old.verb"
+
+
+SQUASHED = ("audit", "0003_squashed_verb_lists")
+REPLACED = [
+    "0003_alter_event_verb",
+    "0004_alter_event_verb",
+    "0005_signing_certificate_verbs",
+    "0006_signature_request_verbs",
+    "0007_signature_code_verbs",
+    "0008_verb_without_choices",
+]
+
+
+def _manage(database: Path, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated from scratch by `manage.py migrate` (once)."""
+    database = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+    _manage(database, "migrate", "--verbosity", "0")
+    return database
+
+
+def test_an_installation_that_ran_the_six_old_migrations_finds_them_squashed(
+    migrated: Path, tmp_path: Path
+) -> None:
+    """Decision 008: a database migrated by the old 0003–0008 (their six rows in
+    django_migrations) has nothing left to apply after the squash."""
+    database = Path(shutil.copy(migrated, tmp_path / "old.sqlite3"))
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM django_migrations WHERE app = ? AND name = ?", SQUASHED)
+        db.executemany(
+            "INSERT INTO django_migrations (app, name, applied) "
+            "VALUES ('audit', ?, CURRENT_TIMESTAMP)",
+            [(name,) for name in REPLACED],
+        )
+    assert "No migrations to apply" in _manage(database, "migrate")
+    assert f"[X] {SQUASHED[1]}" in _manage(database, "showmigrations", "audit")
+
+
+def test_an_installation_at_audit_0002_runs_the_squashed_migration(
+    migrated: Path, tmp_path: Path
+) -> None:
+    database = Path(shutil.copy(migrated, tmp_path / "early.sqlite3"))
+    _manage(database, "migrate", "audit", "0002", "--verbosity", "0")
+    assert f"Applying audit.{SQUASHED[1]}... OK" in _manage(database, "migrate")
+    with sqlite3.connect(database) as db:
+        triggers = {
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            )
+        }
+    assert triggers == {"audit_event_no_update", "audit_event_no_delete"}
