@@ -162,6 +162,7 @@ def _pick_step(
     if query:
         groups = groups.filter(name__icontains=query)
     people = _search(chosen.pool, query)
+    # By kind, the picked people too: access.is_staff would drop the invited.
     staff = people.filter(kind=User.Kind.STAFF)
     contacts = people.filter(kind=User.Kind.CONTACT).select_related("client_entity")
     sections = [
