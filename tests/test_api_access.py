@@ -307,7 +307,7 @@ def test_the_list_answers_in_a_bounded_number_of_queries(
 ) -> None:
     client = client_for(staff_owner)
     url = f"entities/{entity.uuid}/access"
-    with django_assert_max_num_queries(15) as few:
+    with django_assert_max_num_queries(10) as few:
         send(client, "get", url)
     for n in range(15):
         grant(make_user(f"r{n}@firm.test", kind=User.Kind.STAFF), "reader", entity)

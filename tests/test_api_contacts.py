@@ -138,7 +138,7 @@ def test_the_list_answers_in_a_bounded_number_of_queries(
     client = client_for(staff_member)
     for n in range(3):
         make_user(f"c{n}@client.test", client_entity=entity)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(8) as few:
         send(client, "get", "contacts")
     for n in range(3, 30):
         make_user(

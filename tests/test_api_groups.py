@@ -232,7 +232,7 @@ def test_the_list_answers_in_a_bounded_number_of_queries(
     django_assert_max_num_queries: Any,
 ) -> None:
     client = client_for(staff_member)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(7) as few:
         send(client, "get", "groups")
     for n in range(20):
         group = Group.objects.create(kind=Group.Kind.CONTACT, name=f"G{n}")

@@ -119,6 +119,8 @@ def test_the_list_uses_the_same_number_of_queries_for_3_or_60_contacts(
         make_user(f"few{number}@client.test", client_entity=entity)
     with CaptureQueriesContext(connection) as few:
         assert client.get("/contacts/").status_code == 200
+    # What the user holds firm-wide is read once (it was four times: 14).
+    assert len(few) <= 11
     for number in range(57):
         make_user(
             f"many{number}@client.test",
@@ -127,6 +129,32 @@ def test_the_list_uses_the_same_number_of_queries_for_3_or_60_contacts(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/contacts/")
     assert len(emails_on(response)) == 50
+
+
+@pytest.mark.parametrize("page", ["", "edit/"])
+def test_a_contacts_pages_use_a_bounded_number_of_queries(
+    client_for: ClientFor,
+    staff_admin: User,
+    contact: User,
+    page: str,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    client = client_for(staff_admin)
+    url = f"/contacts/{contact.uuid}/{page}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    # Detail was 13, edit 13 (the capabilities were read two or three times).
+    assert len(few) <= {"": 12, "edit/": 10}[page]
+    for number in range(20):
+        client_entity = Entity.objects.create(name=f"Client {number:02}")
+        grant(contact, "contact-entity-access", client_entity)
+        group = Group.objects.create(kind=Group.Kind.CONTACT, name=f"G{number:02}")
+        GroupMembership.objects.create(group=group, user=contact)
+        grant(group, "contact-entity-staff", client_entity)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert "Client 19" in response.text
 
 
 def test_the_list_links_new_import_and_exports_for_managers(

@@ -3,7 +3,9 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from loket import access
 from loket.access import Capability
@@ -13,7 +15,7 @@ from loket.entities.models import Entity
 from loket.groups.models import Group
 from loket.roles import actions
 from loket.roles.models import Role, RoleAssignment
-from tests.conftest import ClientFor, make_user
+from tests.conftest import ClientFor, grant, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -296,6 +298,44 @@ def test_the_firm_wide_page_lists_who_holds_which_role(
     assert "Olga Tester" not in held  # an Owner of one entity only
     for assignment in RoleAssignment.objects.filter(entity__isnull=True):
         assert revoke_url(assignment) in held
+
+
+@pytest.mark.parametrize("page", ["list", "edit", "assignments", "revoke"])
+def test_the_roles_pages_use_a_bounded_number_of_queries(
+    client_for: ClientFor,
+    firm_admin: User,
+    custom_role: Role,
+    firm_assignment: RoleAssignment,
+    page: str,
+) -> None:
+    url = {
+        "list": LIST,
+        "edit": edit_url(custom_role),
+        "assignments": ASSIGNMENTS,
+        "revoke": revoke_url(firm_assignment),
+    }[page]
+    client = client_for(firm_admin)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    # The firm-wide page read the capabilities once per role (20 queries).
+    assert len(few) <= {"list": 9, "edit": 9, "assignments": 12, "revoke": 9}[page]
+    team = Group.objects.create(kind=Group.Kind.STAFF, name="Partners")
+    for number in range(12):
+        role = actions.create_role(
+            name=f"Firm role {number:02}",
+            scope=Role.Scope.FIRM,
+            audience=Role.Audience.STAFF,
+            capabilities=[Capability.CONTACTS_VIEW],
+            actor=firm_admin,
+        )
+        grant(
+            make_user(f"s{number:02}@firm.test", kind=User.Kind.STAFF), role.key, None
+        )
+        grant(team, role.key, None)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
 
 
 def test_administrator_gives_a_staff_member_a_role_firm_wide(

@@ -1,6 +1,8 @@
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from loket.accounts.models import User
 from loket.audit.models import Event
@@ -127,6 +129,32 @@ def test_editing_a_staff_member_records_old_and_new_values(
     assert event.actor == staff_admin
     assert event.data["email"] == ["carla@firm.test", "carla.new@firm.test"]
     assert event.data["language"] == ["en", "nl"]
+
+
+@pytest.mark.parametrize("page", ["list", "detail", "edit"])
+def test_the_staff_pages_use_a_bounded_number_of_queries(
+    client_for: ClientFor, staff_admin: User, staff_owner: User, page: str
+) -> None:
+    url = {
+        "list": "/settings/staff/",
+        "detail": f"/settings/staff/{staff_owner.uuid}/",
+        "edit": f"/settings/staff/{staff_owner.uuid}/edit/",
+    }[page]
+    client = client_for(staff_admin)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    assert len(few) <= {"list": 10, "detail": 10, "edit": 9}[page]
+    group = Group.objects.create(kind=Group.Kind.STAFF, name="Kantoorbeheer")
+    GroupMembership.objects.create(group=group, user=staff_owner)
+    grant(group, "settings-administrator", None)
+    grant(staff_owner, "entity-administrator", None)
+    for number in range(60):
+        member = make_user(f"s{number:02}@firm.test", kind=User.Kind.STAFF)
+        GroupMembership.objects.create(group=group, user=member)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
 
 
 # The staff page

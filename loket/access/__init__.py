@@ -15,7 +15,8 @@ The modules behind this face:
 - `visibility`: the `visible_*` querysets;
 - `people`: who holds a capability on an entity, and the roles one holds there;
 - `sharing`: the sharing rule;
-- `lookups`: `fetch`, the shape of each app's `get_<thing>_for_user`.
+- `lookups`: `fetch` and `fetch_firm_wide`, the shape of each app's
+  `get_<thing>_for_user`.
 """
 
 from loket.access.capabilities import (
@@ -39,7 +40,7 @@ from loket.access.grants import (
     is_staff,
     require,
 )
-from loket.access.lookups import fetch
+from loket.access.lookups import fetch, fetch_firm_wide
 from loket.access.people import (
     HeldRole,
     contacts_with_access,
@@ -60,6 +61,7 @@ from loket.access.visibility import (
     visible_entities,
     visible_files,
     visible_groups,
+    visible_people,
     visible_requests,
     visible_roles,
     visible_staff,
@@ -84,6 +86,7 @@ __all__ = [
     "entities_with",
     "entity_capabilities",
     "fetch",
+    "fetch_firm_wide",
     "firm_capabilities",
     "holders_of",
     "is_contact",
@@ -99,6 +102,7 @@ __all__ = [
     "visible_entities",
     "visible_files",
     "visible_groups",
+    "visible_people",
     "visible_requests",
     "visible_roles",
     "visible_staff",

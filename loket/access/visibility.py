@@ -11,8 +11,8 @@ from loket.access.grants import (
     AnyUser,
     _active,
     _grants,
-    can,
     entity_capabilities,
+    firm_capabilities,
     is_staff,
 )
 from loket.accounts.models import User
@@ -107,10 +107,16 @@ def visible_requests(user: AnyUser, entity: Entity | None = None) -> "RequestQue
     return requests.filter((all_of & (unlimited | manage)) | (addressed_to & mine))
 
 
-def visible_contacts(user: AnyUser) -> QuerySet[User]:
-    """The contacts `user` may see: all of them for staff who may see contacts."""
+def visible_contacts(
+    user: AnyUser, *, held: frozenset[str] | None = None
+) -> QuerySet[User]:
+    """The contacts `user` may see: all of them for staff who may see contacts.
+    One query, none when the caller hands over what `user` holds firm-wide
+    (`held`), read already — or on an entity, which includes it."""
     contacts = User.objects.filter(kind=User.Kind.CONTACT)
-    if can(user, Capability.CONTACTS_VIEW):
+    if held is None:
+        held = firm_capabilities(user)
+    if Capability.CONTACTS_VIEW in held:
         return contacts
     return contacts.none()
 
@@ -119,6 +125,14 @@ def visible_staff(user: AnyUser) -> QuerySet[User]:
     """Staff members: visible to every active staff member, to none of the contacts."""
     staff = User.objects.filter(kind=User.Kind.STAFF)
     return staff if is_staff(user) else staff.none()
+
+
+def visible_people(
+    user: AnyUser, *, held: frozenset[str] | None = None
+) -> QuerySet[User]:
+    """The staff members and contacts `user` may see (see `visible_contacts`
+    for `held`)."""
+    return visible_staff(user) | visible_contacts(user, held=held)
 
 
 def visible_groups(user: AnyUser) -> QuerySet[Group]:

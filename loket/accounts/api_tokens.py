@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loket import access
 from loket.accounts.models import ApiToken, User
 from loket.audit.actions import record
 from loket.audit.models import Event
@@ -51,7 +52,7 @@ def user_for_token(raw: str) -> User | None:
     if token is None:
         return None
     user = token.user
-    if not (user.is_active and user.is_staff_member):
+    if not access.is_staff(user):
         return None
     if user.sessions_revoked_at and token.created_at < user.sessions_revoked_at:
         return None
@@ -73,7 +74,7 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """Make a token for `user`; returns it with the raw token, which is shown
     once and never stored (only its SHA-256 is)."""
-    if not user.is_staff_member:
+    if not access.is_staff(user):
         raise ValidationError(
             _("Only staff members can have API tokens."), code="not_staff"
         )

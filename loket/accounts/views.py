@@ -170,7 +170,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your password has been changed."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    # The API tokens page is for staff members.
+    context = {"form": form, "can_manage_tokens": access.is_staff(user)}
+    return render(request, "accounts/profile.html", context)
 
 
 @login_not_required

@@ -47,23 +47,27 @@ def unknown(field: str, message: str) -> ValidationError:
     return ValidationError({field: message}, code="unknown")
 
 
-def person(user: User, person_uuid: UUID, *, field: str) -> User:
-    found = (access.visible_contacts(user) | access.visible_staff(user)).filter(
-        uuid=person_uuid
-    )
-    result = found.first()
+def person(
+    user: User, person_uuid: UUID, *, field: str, held: frozenset[str] | None = None
+) -> User:
+    """The person a body names among those `user` sees (`held`: what `user`
+    holds firm-wide, read already); 422 otherwise."""
+    result = access.visible_people(user, held=held).filter(uuid=person_uuid).first()
     if result is None:
         raise unknown(field, _("There is no such person."))
     return result
 
 
-def people(user: User, uuids: list[UUID], *, field: str) -> list[User]:
+def people(
+    user: User,
+    uuids: list[UUID],
+    *,
+    field: str,
+    held: frozenset[str] | None = None,
+) -> list[User]:
+    """The people a body names among those `user` sees (see `person`)."""
     wanted = set(uuids)
-    found = list(
-        (access.visible_contacts(user) | access.visible_staff(user)).filter(
-            uuid__in=wanted
-        )
-    )
+    found = list(access.visible_people(user, held=held).filter(uuid__in=wanted))
     if len(found) != len(wanted):
         raise unknown(field, _("There is no such person."))
     return found

@@ -5,7 +5,6 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
@@ -16,6 +15,7 @@ from loket.accounts.models import User
 from loket.api.auth import caller
 from loket.api.common import Page, changes, client_entity, search_people
 from loket.api.schemas import ContactIn, ContactOut, ContactPatch
+from loket.contacts.lookups import get_contact_for_user
 
 router = Router(tags=["contacts"])
 
@@ -31,8 +31,9 @@ def list_contacts(
     """Contacts, filtered by name or e-mail (`q`), account state and client
     entity."""
     user = caller(request)
-    access.require(access.can(user, Capability.CONTACTS_VIEW))
-    contacts = access.visible_contacts(user).select_related("client_entity")
+    held = access.firm_capabilities(user)
+    access.require(Capability.CONTACTS_VIEW in held)
+    contacts = access.visible_contacts(user, held=held).select_related("client_entity")
     if entity:
         contacts = contacts.filter(client_entity__uuid=entity)
     return search_people(contacts, q, state)
@@ -57,18 +58,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> User:
 
 @router.get("/{contact_uuid}", response=ContactOut)
 def get_contact(request: HttpRequest, contact_uuid: UUID) -> User:
-    user = caller(request)
-    return get_object_or_404(
-        access.visible_contacts(user).select_related("client_entity"),
-        uuid=contact_uuid,
-    )
-
-
-def _manage(request: HttpRequest, contact_uuid: UUID) -> tuple[User, User]:
-    user = caller(request)
-    contact = get_object_or_404(access.visible_contacts(user), uuid=contact_uuid)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
-    return user, contact
+    return get_contact_for_user(caller(request), contact_uuid)[0]
 
 
 @router.patch("/{contact_uuid}", response=ContactOut)
@@ -76,7 +66,10 @@ def update_contact(
     request: HttpRequest, contact_uuid: UUID, payload: ContactPatch
 ) -> User:
     """Change the fields given; the others stay as they are."""
-    user, contact = _manage(request, contact_uuid)
+    user = caller(request)
+    contact, _held = get_contact_for_user(
+        user, contact_uuid, need=Capability.CONTACTS_MANAGE
+    )
     fields = changes(payload)
     if "client_entity" in fields:
         fields["client_entity"] = client_entity(fields["client_entity"])
@@ -88,7 +81,10 @@ def _state_change(
     contact_uuid: UUID,
     action: Callable[..., User],
 ) -> User:
-    user, contact = _manage(request, contact_uuid)
+    user = caller(request)
+    contact, _held = get_contact_for_user(
+        user, contact_uuid, need=Capability.CONTACTS_MANAGE
+    )
     return action(contact, actor=user, request=request)
 
 

@@ -13,9 +13,12 @@ from loket.entities.models import Entity
 IMPORT_ACCEPT = ".csv,.xlsx,text/csv"
 
 
-def client_entities(user: AnyUser) -> QuerySet[Entity]:
-    """The entities `user` may pick as a contact's client entity or filter by."""
-    return access.assignable_client_entities(user)
+def client_entities(
+    user: AnyUser, *, held: frozenset[str] | None = None
+) -> QuerySet[Entity]:
+    """The entities `user` may pick as a contact's client entity or filter by
+    (`held`: what `user` holds firm-wide, read already)."""
+    return access.assignable_client_entities(user, held=held)
 
 
 class ContactFilterForm(forms.Form):

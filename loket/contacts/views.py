@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,6 +26,7 @@ from loket.contacts.forms import (
     ImportUploadForm,
     client_entities,
 )
+from loket.contacts.lookups import get_contact_for_user
 from loket.core.http import act_and_report, signed_in_user
 from loket.roles.models import RoleAssignment
 
@@ -38,17 +39,28 @@ def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _filtered(request: HttpRequest, user: User) -> tuple[QuerySet[User], Any]:
+def _holding(request: HttpRequest, need: Capability) -> tuple[User, frozenset[str]]:
+    """The signed-in user and what they hold firm-wide (one query); 403
+    without `need`."""
+    user = signed_in_user(request)
+    held = access.firm_capabilities(user)
+    access.require(need in held)
+    return user, held
+
+
+def _filtered(
+    request: HttpRequest, user: User, held: frozenset[str]
+) -> tuple[QuerySet[User], Any]:
     """The contacts the list's query string selects, and its filter form."""
-    filters = ContactFilterForm(request.GET, entities=client_entities(user))
-    contacts = filters.apply(access.visible_contacts(user))
+    entities = client_entities(user, held=held)
+    filters = ContactFilterForm(request.GET, entities=entities)
+    contacts = filters.apply(access.visible_contacts(user, held=held))
     return contacts.order_by("last_name", "first_name", "email"), filters
 
 
 def contact_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_VIEW))
-    contacts, filters = _filtered(request, user)
+    user, held = _holding(request, Capability.CONTACTS_VIEW)
+    contacts, filters = _filtered(request, user, held)
     page = Paginator(contacts.select_related("client_entity"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -58,21 +70,19 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "can_manage": access.can(user, Capability.CONTACTS_MANAGE),
+            "can_manage": Capability.CONTACTS_MANAGE in held,
         },
     )
 
 
 def export_csv(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_VIEW))
-    return exporting.csv_response(_filtered(request, user)[0])
+    user, held = _holding(request, Capability.CONTACTS_VIEW)
+    return exporting.csv_response(_filtered(request, user, held)[0])
 
 
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_VIEW))
-    return exporting.xlsx_response(_filtered(request, user)[0])
+    user, held = _holding(request, Capability.CONTACTS_VIEW)
+    return exporting.xlsx_response(_filtered(request, user, held)[0])
 
 
 def _entity_access(contact: User, viewer: User) -> list[dict[str, Any]]:
@@ -99,10 +109,7 @@ def _entity_access(contact: User, viewer: User) -> list[dict[str, Any]]:
 
 def contact_detail(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    contact = get_object_or_404(
-        access.visible_contacts(user).select_related("client_entity"),
-        uuid=contact_uuid,
-    )
+    contact, held = get_contact_for_user(user, contact_uuid)
     return render(
         request,
         "contacts/detail.html",
@@ -110,15 +117,14 @@ def contact_detail(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
             "contact": contact,
             "entity_access": _entity_access(contact, user),
             "groups": [m.group for m in contact.memberships.select_related("group")],
-            "can_manage": access.can(user, Capability.CONTACTS_MANAGE),
+            "can_manage": Capability.CONTACTS_MANAGE in held,
         },
     )
 
 
 def contact_create(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
-    form = ContactForm(_posted(request), entities=client_entities(user))
+    user, held = _holding(request, Capability.CONTACTS_MANAGE)
+    form = ContactForm(_posted(request), entities=client_entities(user, held=held))
     if request.method == "POST" and form.is_valid():
         try:
             contact = actions.create_person(
@@ -134,8 +140,9 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 def contact_edit(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    contact = get_object_or_404(access.visible_contacts(user), uuid=contact_uuid)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    contact, held = get_contact_for_user(
+        user, contact_uuid, need=Capability.CONTACTS_MANAGE
+    )
     initial = {
         "email": contact.email,
         "first_name": contact.first_name,
@@ -147,7 +154,7 @@ def contact_edit(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
         _posted(request),
         initial=initial,
         person=contact,
-        entities=client_entities(user),
+        entities=client_entities(user, held=held),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -166,8 +173,7 @@ def contact_edit(request: HttpRequest, contact_uuid: UUID) -> HttpResponse:
 
 
 def import_upload(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    _holding(request, Capability.CONTACTS_MANAGE)
     posted = _posted(request)
     form = ImportUploadForm(posted, request.FILES if posted is not None else None)
     if request.method == "POST" and form.is_valid():
@@ -185,23 +191,24 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/import.html", {"form": form}, status=status)
 
 
-def _checked(user: User, pending: dict[str, Any]) -> list[importing.CheckedRow]:
+def _checked(
+    user: User, held: frozenset[str], pending: dict[str, Any]
+) -> list[importing.CheckedRow]:
     return importing.check_rows(
         importing.pending_rows(pending),
-        entities=client_entities(user),
+        entities=client_entities(user, held=held),
         groups=access.visible_groups(user),
     )
 
 
 def import_preview(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    user, held = _holding(request, Capability.CONTACTS_MANAGE)
     pending = request.session.get(IMPORT_SESSION_KEY)
     if not pending:
         messages.info(request, _("Upload a file to import first."))
         return redirect("contacts:import")
     # Checked again on every view and on confirming: the portal may have changed.
-    rows = _checked(user, pending)
+    rows = _checked(user, held, pending)
     good = [row for row in rows if row.ok]
     form = ImportConfirmForm(
         _posted(request),
@@ -235,8 +242,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def import_cancel(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    _holding(request, Capability.CONTACTS_MANAGE)
     request.session.pop(IMPORT_SESSION_KEY, None)
     messages.info(request, _("The import has been cancelled; nothing was imported."))
     return redirect("contacts:list")
@@ -252,8 +258,9 @@ def _manage(
     done: str,
 ) -> HttpResponse:
     user = signed_in_user(request)
-    contact = get_object_or_404(access.visible_contacts(user), uuid=contact_uuid)
-    access.require(access.can(user, Capability.CONTACTS_MANAGE))
+    contact, _held = get_contact_for_user(
+        user, contact_uuid, need=Capability.CONTACTS_MANAGE
+    )
     return act_and_report(
         request,
         lambda: action(contact, user, request),

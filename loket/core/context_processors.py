@@ -62,10 +62,12 @@ def _unread(user: User) -> int:
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
+    from loket import access
+
     user = getattr(request, "user", None)
     menu: Any = []
     unread: Any = 0
-    if isinstance(user, User) and user.is_staff_member:
+    if isinstance(user, User) and access.is_staff(user):
         staff = user
         # Lazy: pages that never draw the menu run none of its queries.
         menu = SimpleLazyObject(lambda: _menu(request, staff))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
@@ -16,6 +16,7 @@ from loket.api.auth import caller
 from loket.api.common import Page, changes, people, require_staff
 from loket.api.schemas import PatchSchema, PersonRef
 from loket.groups import actions
+from loket.groups.lookups import get_group_for_user, visible_groups_counted
 from loket.groups.models import Group
 
 router = Router(tags=["groups"])
@@ -45,17 +46,6 @@ class GroupPatch(PatchSchema):
     )
 
 
-def _groups(user: User) -> QuerySet[Group]:
-    return access.visible_groups(user).annotate(member_count=Count("memberships"))
-
-
-def _manage(request: HttpRequest, group_uuid: UUID) -> tuple[User, Group]:
-    user = caller(request)
-    group = get_object_or_404(access.visible_groups(user), uuid=group_uuid)
-    access.require(access.can(user, Capability.GROUPS_MANAGE))
-    return user, group
-
-
 @router.get("", response=list[GroupOut])
 @paginate(Page)
 def list_groups(
@@ -64,7 +54,7 @@ def list_groups(
     """Groups, filtered by name (`q`) and kind."""
     user = caller(request)
     require_staff(user)
-    groups = _groups(user)
+    groups = visible_groups_counted(user)
     if q.strip():
         groups = groups.filter(name__icontains=q.strip())
     if kind:
@@ -75,30 +65,32 @@ def list_groups(
 @router.post("", response={201: GroupOut})
 def create_group(request: HttpRequest, payload: GroupIn) -> Group:
     user = caller(request)
-    access.require(access.can(user, Capability.GROUPS_MANAGE))
+    held = access.firm_capabilities(user)
+    access.require(Capability.GROUPS_MANAGE in held)
     group = actions.create_group(
         kind=payload.kind,
         name=payload.name,
         description=payload.description,
-        members=people(user, payload.members, field="members"),
+        members=people(user, payload.members, field="members", held=held),
         actor=user,
     )
-    return _groups(user).get(pk=group.pk)
+    return visible_groups_counted(user).get(pk=group.pk)
 
 
 @router.get("/{group_uuid}", response=GroupOut)
 def get_group(request: HttpRequest, group_uuid: UUID) -> Group:
-    return get_object_or_404(_groups(caller(request)), uuid=group_uuid)
+    return get_group_for_user(caller(request), group_uuid)[0]
 
 
 @router.patch("/{group_uuid}", response=GroupOut)
 def update_group(request: HttpRequest, group_uuid: UUID, payload: GroupPatch) -> Group:
     """Rename or describe the group; `members`, when given, become its exact
     members."""
-    user, group = _manage(request, group_uuid)
+    user = caller(request)
+    group, held = get_group_for_user(user, group_uuid, need=Capability.GROUPS_MANAGE)
     fields = changes(payload)
     members = (
-        people(user, fields["members"], field="members")
+        people(user, fields["members"], field="members", held=held)
         if "members" in fields
         else list(group.members.all())
     )
@@ -109,32 +101,32 @@ def update_group(request: HttpRequest, group_uuid: UUID, payload: GroupPatch) ->
         members=members,
         actor=user,
     )
-    return _groups(user).get(pk=group.pk)
+    return visible_groups_counted(user).get(pk=group.pk)
 
 
 @router.get("/{group_uuid}/members", response=list[PersonRef])
 @paginate(Page)
 def list_group_members(request: HttpRequest, group_uuid: UUID) -> QuerySet[User]:
-    group = get_object_or_404(access.visible_groups(caller(request)), uuid=group_uuid)
+    group, _held = get_group_for_user(caller(request), group_uuid)
     return group.members.order_by("last_name", "first_name", "email")
 
 
 @router.put("/{group_uuid}/members/{user_uuid}", response={204: None})
 def add_group_member(request: HttpRequest, group_uuid: UUID, user_uuid: UUID) -> None:
     """Add a member (a contact to a contact group, staff to a staff group)."""
-    user, group = _manage(request, group_uuid)
-    actions.add_member(group, _member(user, user_uuid), actor=user)
+    user = caller(request)
+    group, held = get_group_for_user(user, group_uuid, need=Capability.GROUPS_MANAGE)
+    actions.add_member(group, _member(user, held, user_uuid), actor=user)
 
 
 @router.delete("/{group_uuid}/members/{user_uuid}", response={204: None})
 def remove_group_member(
     request: HttpRequest, group_uuid: UUID, user_uuid: UUID
 ) -> None:
-    user, group = _manage(request, group_uuid)
-    actions.remove_member(group, _member(user, user_uuid), actor=user)
+    user = caller(request)
+    group, held = get_group_for_user(user, group_uuid, need=Capability.GROUPS_MANAGE)
+    actions.remove_member(group, _member(user, held, user_uuid), actor=user)
 
 
-def _member(user: User, user_uuid: UUID) -> User:
-    return get_object_or_404(
-        access.visible_contacts(user) | access.visible_staff(user), uuid=user_uuid
-    )
+def _member(user: User, held: frozenset[str], user_uuid: UUID) -> User:
+    return get_object_or_404(access.visible_people(user, held=held), uuid=user_uuid)

@@ -5,9 +5,9 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +17,7 @@ from loket.accounts.models import User
 from loket.core.http import signed_in_user
 from loket.groups import actions
 from loket.groups.forms import GroupForm
+from loket.groups.lookups import get_group_for_user, visible_groups_counted
 from loket.groups.models import Group
 
 PAGE_SIZE = 50
@@ -28,11 +29,11 @@ KINDS = [
 ]
 
 
-def _candidates(user: User, kind: str) -> QuerySet[User]:
+def _candidates(user: User, kind: str, held: frozenset[str]) -> QuerySet[User]:
     """Who may be ticked as a member: contacts for a contact group, staff for a
     staff group."""
     people = (
-        access.visible_contacts(user)
+        access.visible_contacts(user, held=held)
         if kind == Group.Kind.CONTACT
         else access.visible_staff(user)
     )
@@ -51,7 +52,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     access.require(access.is_staff(user))
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
-    groups = access.visible_groups(user).annotate(member_count=Count("memberships"))
+    groups = visible_groups_counted(user)
     if kind in Group.Kind.values:
         groups = groups.filter(kind=kind)
     if query:
@@ -73,23 +74,24 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 def group_detail(request: HttpRequest, group_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    group = get_object_or_404(access.visible_groups(user), uuid=group_uuid)
+    group, held = get_group_for_user(user, group_uuid)
     members = User.objects.filter(memberships__group=group).order_by(
         "last_name", "first_name", "email"
     )
     context = {
         "group": group,
         "members": members,
-        "can_manage": access.can(user, Capability.GROUPS_MANAGE),
+        "can_manage": Capability.GROUPS_MANAGE in held,
     }
     return render(request, "groups/detail.html", context)
 
 
 def group_create(request: HttpRequest, kind: str) -> HttpResponse:
     user = signed_in_user(request)
-    access.require(access.can(user, Capability.GROUPS_MANAGE))
+    held = access.firm_capabilities(user)
+    access.require(Capability.GROUPS_MANAGE in held)
     form = GroupForm(
-        request.POST or None, kind=kind, candidates=_candidates(user, kind)
+        request.POST or None, kind=kind, candidates=_candidates(user, kind, held)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,12 +108,11 @@ def group_create(request: HttpRequest, kind: str) -> HttpResponse:
 
 def group_edit(request: HttpRequest, group_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    group = get_object_or_404(access.visible_groups(user), uuid=group_uuid)
-    access.require(access.can(user, Capability.GROUPS_MANAGE))
+    group, held = get_group_for_user(user, group_uuid, need=Capability.GROUPS_MANAGE)
     form = GroupForm(
         request.POST or None,
         kind=group.kind,
-        candidates=_candidates(user, group.kind),
+        candidates=_candidates(user, group.kind, held),
         group=group,
         initial={
             "name": group.name,

@@ -8,7 +8,6 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -21,9 +20,14 @@ from loket.api.auth import caller
 from loket.api.common import Page, changes, person, require_staff, role
 from loket.api.common import unknown as unknown_error
 from loket.api.schemas import GroupRef, PatchSchema, PersonRef, RoleRef
-from loket.entities.models import Entity
 from loket.groups.models import Group
 from loket.roles import actions
+from loket.roles.lookups import (
+    get_assignment_for_user,
+    get_entity_to_share_for_user,
+    get_firm_assignment_for_user,
+    get_role_for_user,
+)
 from loket.roles.models import Role, RoleAssignment
 
 router = Router(tags=["roles"])
@@ -88,13 +92,6 @@ class AssignmentOut(Schema):
     created_at: datetime
 
 
-def _manage(request: HttpRequest, role_uuid: UUID) -> tuple[User, Role]:
-    user = caller(request)
-    role = get_object_or_404(access.visible_roles(user), uuid=role_uuid)
-    access.require(access.can(user, Capability.ROLES_MANAGE))
-    return user, role
-
-
 @router.get("", response=list[RoleOut])
 @paginate(Page)
 def list_roles(request: HttpRequest, scope: Role.Scope | None = None) -> QuerySet[Role]:
@@ -124,13 +121,14 @@ def create_role(request: HttpRequest, payload: RoleIn) -> Role:
 
 @router.get("/{role_uuid}", response=RoleOut)
 def get_role(request: HttpRequest, role_uuid: UUID) -> Role:
-    return get_object_or_404(access.visible_roles(caller(request)), uuid=role_uuid)
+    return get_role_for_user(caller(request), role_uuid)[0]
 
 
 @router.patch("/{role_uuid}", response=RoleOut)
 def update_role(request: HttpRequest, role_uuid: UUID, payload: RolePatch) -> Role:
     """Change a custom role; built-in roles cannot be changed (422)."""
-    user, role = _manage(request, role_uuid)
+    user = caller(request)
+    role, _held = get_role_for_user(user, role_uuid, need=Capability.ROLES_MANAGE)
     fields = changes(payload)
     capabilities = fields.get("capabilities")
     return actions.update_role(
@@ -152,7 +150,9 @@ def list_firm_assignments(
     request: HttpRequest, role_uuid: UUID
 ) -> QuerySet[RoleAssignment]:
     """Who holds this role firm-wide."""
-    _user, role = _manage(request, role_uuid)
+    role, _held = get_role_for_user(
+        caller(request), role_uuid, need=Capability.ROLES_MANAGE
+    )
     return (
         role.assignments.filter(entity__isnull=True)
         .select_related("role", "user", "group")
@@ -166,9 +166,12 @@ def assign_firm_role(
 ) -> RoleAssignment:
     """Give the role firm-wide to a user or a group (409 if they hold it). The
     caller must hold its capabilities firm-wide, or may hand out any role."""
-    user, role = _manage(request, role_uuid)
-    access.require(access.may_hand_out_firm_wide(user, role))
-    assignment = actions.assign_firm_role(role, principal(user, payload), actor=user)
+    user = caller(request)
+    role, held = get_role_for_user(user, role_uuid, need=Capability.ROLES_MANAGE)
+    access.require(access.may_hand_out_firm_wide(user, role, held=held))
+    assignment = actions.assign_firm_role(
+        role, principal(user, payload, held=held), actor=user
+    )
     if assignment is None:
         raise already_held()
     return assignment
@@ -178,12 +181,11 @@ def assign_firm_role(
 def revoke_firm_role(
     request: HttpRequest, role_uuid: UUID, assignment_uuid: UUID
 ) -> None:
-    user, role = _manage(request, role_uuid)
-    assignment = get_object_or_404(
-        role.assignments.filter(entity__isnull=True).select_related("user", "group"),
-        uuid=assignment_uuid,
+    user = caller(request)
+    role, held = get_role_for_user(user, role_uuid, need=Capability.ROLES_MANAGE)
+    assignment, _held = get_firm_assignment_for_user(
+        user, assignment_uuid, role=role, held=held
     )
-    access.require(access.may_hand_out_firm_wide(user, role))
     actions.revoke_access(assignment, actor=user)
 
 
@@ -193,10 +195,13 @@ def revoke_firm_role(
 access_router = Router(tags=["access"])
 
 
-def principal(user: User, payload: PrincipalIn) -> User | Group:
-    """The user or group a body names, among those the caller can see."""
+def principal(
+    user: User, payload: PrincipalIn, *, held: frozenset[str] | None = None
+) -> User | Group:
+    """The user or group a body names, among those the caller can see (`held`:
+    what the caller holds firm-wide or on an entity, read already)."""
     if payload.user is not None:
-        return person(user, payload.user, field="principal")
+        return person(user, payload.user, field="principal", held=held)
     assert payload.group is not None
     group = access.visible_groups(user).filter(uuid=payload.group).first()
     if group is None:
@@ -208,25 +213,11 @@ def already_held() -> ValidationError:
     return ValidationError(_("They already hold this role."), code="duplicate")
 
 
-def _sharing(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:
-    user = caller(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    access.require(access.can(user, Capability.ENTITY_SHARE, entity))
-    return user, entity
-
-
-def _assignment(entity: Entity, assignment_uuid: UUID) -> RoleAssignment:
-    return get_object_or_404(
-        entity.assignments.select_related("role", "user", "group"),
-        uuid=assignment_uuid,
-    )
-
-
 @access_router.get("/{entity_uuid}/access", response=list[AssignmentOut])
 @paginate(Page)
 def list_access(request: HttpRequest, entity_uuid: UUID) -> QuerySet[RoleAssignment]:
     """The roles held on this entity itself (firm-wide roles are not listed)."""
-    _user, entity = _sharing(request, entity_uuid)
+    entity, _held = get_entity_to_share_for_user(caller(request), entity_uuid)
     return entity.assignments.select_related("role", "user", "group").order_by(
         "created_at", "pk"
     )
@@ -238,12 +229,13 @@ def grant_access(
 ) -> RoleAssignment:
     """Share the entity: give a user or a group a role on it. The caller must
     hold every capability of the role there, or may hand out any role."""
-    user, entity = _sharing(request, entity_uuid)
+    user = caller(request)
+    entity, held = get_entity_to_share_for_user(user, entity_uuid)
     chosen = role(user, payload.role)
-    access.require(access.may_hand_out(user, chosen, entity))
+    access.require(access.may_hand_out(user, chosen, entity, held=held))
     created = actions.share_entity(
         entity,
-        principals=[principal(user, payload.principal)],
+        principals=[principal(user, payload.principal, held=held)],
         roles=[chosen],
         actor=user,
     )
@@ -258,13 +250,11 @@ def change_access(
 ) -> RoleAssignment:
     """Replace the role of an assignment; the caller must be able to hand out
     both the old role and the new one."""
-    user, entity = _sharing(request, entity_uuid)
-    assignment = _assignment(entity, assignment_uuid)
+    user = caller(request)
+    assignment, held = get_assignment_for_user(user, entity_uuid, assignment_uuid)
+    assert assignment.entity is not None
     chosen = role(user, payload.role)
-    access.require(
-        access.may_hand_out(user, assignment.role, entity)
-        and access.may_hand_out(user, chosen, entity)
-    )
+    access.require(access.may_hand_out(user, chosen, assignment.entity, held=held))
     return actions.change_access(assignment, role=chosen, actor=user)
 
 
@@ -273,7 +263,6 @@ def revoke_access(
     request: HttpRequest, entity_uuid: UUID, assignment_uuid: UUID
 ) -> None:
     """Take the role away; the caller must be able to hand it out."""
-    user, entity = _sharing(request, entity_uuid)
-    assignment = _assignment(entity, assignment_uuid)
-    access.require(access.may_hand_out(user, assignment.role, entity))
+    user = caller(request)
+    assignment, _held = get_assignment_for_user(user, entity_uuid, assignment_uuid)
     actions.revoke_access(assignment, actor=user)

@@ -7,9 +7,9 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -22,9 +22,16 @@ from loket.accounts.models import User
 from loket.core.http import signed_in_user
 from loket.entities.models import Entity
 from loket.entities.tabs import entity_page
+from loket.groups.lookups import visible_groups_counted
 from loket.groups.models import Group
 from loket.roles import actions
 from loket.roles.forms import EditRoleForm, FirmAssignmentForm, RoleForm
+from loket.roles.lookups import (
+    get_assignment_for_user,
+    get_entity_to_share_for_user,
+    get_firm_assignment_for_user,
+    get_role_for_user,
+)
 from loket.roles.models import Role, RoleAssignment
 
 Principal = User | Group
@@ -34,15 +41,6 @@ PICK_LIMIT = 50
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def _sharing(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:
-    """The signed-in user and the entity they may share (404 outside, 403
-    without `entity.share`)."""
-    user = signed_in_user(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    access.require(access.can(user, Capability.ENTITY_SHARE, entity))
-    return user, entity
 
 
 def _uuids(values: list[str]) -> list[UUID]:
@@ -115,15 +113,11 @@ class Chosen:
         return urlencode(pairs)
 
 
-def _people(user: User) -> QuerySet[User]:
-    """Staff members and contacts `user` may share with."""
-    people = access.visible_staff(user) | access.visible_contacts(user)
-    return people.exclude(state=User.State.DEACTIVATED)
-
-
-def _chosen(user: User, data: QueryDict) -> Chosen:
-    people = _people(user)
-    groups = access.visible_groups(user).annotate(member_count=Count("memberships"))
+def _chosen(user: User, held: frozenset[str], data: QueryDict) -> Chosen:
+    # Staff members and contacts `user` may share with.
+    people = access.visible_people(user, held=held)
+    people = people.exclude(state=User.State.DEACTIVATED)
+    groups = visible_groups_counted(user)
     return Chosen(
         users=list(
             people.filter(uuid__in=_uuids(data.getlist("user"))).select_related(
@@ -164,10 +158,11 @@ def _pick_step(
     error: str = "",
 ) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    groups = access.visible_groups(user).annotate(member_count=Count("memberships"))
+    groups = visible_groups_counted(user)
     if query:
         groups = groups.filter(name__icontains=query)
     people = _search(chosen.pool, query)
+    # By kind, the picked people too: access.is_staff would drop the invited.
     staff = people.filter(kind=User.Kind.STAFF)
     contacts = people.filter(kind=User.Kind.CONTACT).select_related("client_entity")
     sections = [
@@ -177,14 +172,14 @@ def _pick_step(
             _("Staff"),
             _("No staff members match."),
             staff,
-            [u for u in chosen.users if u.is_staff_member],
+            [u for u in chosen.users if u.kind == User.Kind.STAFF],
         ),
         _section(
             "user",
             _("Contacts"),
             _("No contacts match."),
             contacts,
-            [u for u in chosen.users if u.is_contact],
+            [u for u in chosen.users if u.kind == User.Kind.CONTACT],
         ),
     ]
     context = {
@@ -233,6 +228,7 @@ def _roles_step(
     request: HttpRequest,
     user: User,
     entity: Entity,
+    held: frozenset[str],
     chosen: Chosen,
     *,
     blocks: list[Block] | None = None,
@@ -240,7 +236,8 @@ def _roles_step(
 ) -> HttpResponse:
     if blocks is None:
         data = request.POST if request.method == "POST" else request.GET
-        blocks = _blocks(entity, chosen, data, access.roles_to_hand_out(user, entity))
+        to_hand_out = access.roles_to_hand_out(user, entity, held=held)
+        blocks = _blocks(entity, chosen, data, to_hand_out)
     failed = bool(errors) or any(block.error for block in blocks)
     context = {
         "entity": entity,
@@ -254,9 +251,13 @@ def _roles_step(
 
 
 def _share(
-    request: HttpRequest, user: User, entity: Entity, chosen: Chosen
+    request: HttpRequest,
+    user: User,
+    entity: Entity,
+    held: frozenset[str],
+    chosen: Chosen,
 ) -> HttpResponse:
-    to_hand_out = access.roles_to_hand_out(user, entity)
+    to_hand_out = access.roles_to_hand_out(user, entity, held=held)
     allowed = {str(role.uuid): role for role in to_hand_out}
     blocks = _blocks(entity, chosen, request.POST, to_hand_out)
     # A role the actor may not hand out can only come from a forged form.
@@ -268,7 +269,7 @@ def _share(
                 "name": block.principal
             }
     if any(b.error for b in blocks):
-        return _roles_step(request, user, entity, chosen, blocks=blocks)
+        return _roles_step(request, user, entity, held, chosen, blocks=blocks)
     try:
         actions.share_entity_with(
             entity,
@@ -280,7 +281,7 @@ def _share(
         )
     except ValidationError as error:
         return _roles_step(
-            request, user, entity, chosen, blocks=blocks, errors=error.messages
+            request, user, entity, held, chosen, blocks=blocks, errors=error.messages
         )
     names = ", ".join(str(p) for p in chosen.principals)
     messages.success(
@@ -292,17 +293,18 @@ def _share(
 
 def share(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     """The Share dialog: pick people and groups, then the roles each gets."""
-    user, entity = _sharing(request, entity_uuid)
+    user = signed_in_user(request)
+    entity, held = get_entity_to_share_for_user(user, entity_uuid)
     data = request.POST if request.method == "POST" else request.GET
-    chosen = _chosen(user, data)
+    chosen = _chosen(user, held, data)
     step = data.get("step", "")
     if step in ("roles", "share") and not chosen.principals:
         error = _("Choose at least one group, staff member or contact.")
         return _pick_step(request, user, entity, chosen, error=error)
     if step == "share" and request.method == "POST":
-        return _share(request, user, entity, chosen)
+        return _share(request, user, entity, held, chosen)
     if step == "roles":
-        return _roles_step(request, user, entity, chosen)
+        return _roles_step(request, user, entity, held, chosen)
     return _pick_step(request, user, entity, chosen)
 
 
@@ -310,9 +312,14 @@ def share(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 
 
 def _access_page(
-    request: HttpRequest, user: User, entity: Entity, *, error: str = ""
+    request: HttpRequest,
+    user: User,
+    entity: Entity,
+    held: frozenset[str],
+    *,
+    error: str = "",
 ) -> HttpResponse:
-    to_hand_out = access.roles_to_hand_out(user, entity)
+    to_hand_out = access.roles_to_hand_out(user, entity, held=held)
     on_entity = RoleAssignment.objects.filter(entity=entity).select_related(
         "role", "user", "group"
     )
@@ -331,7 +338,7 @@ def _access_page(
                 "options": [r for r in to_hand_out if r.audience == principal.kind],
             }
         )
-    context = entity_page(user, entity, "access") | {
+    context = entity_page(user, entity, "access", caps=held) | {
         "rows": rows,
         "firm_wide": firm_wide.order_by("created_at", "pk"),
         "error": error,
@@ -341,32 +348,28 @@ def _access_page(
 
 def entity_access(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     """The Access tab: who holds which role on this entity."""
-    user, entity = _sharing(request, entity_uuid)
-    return _access_page(request, user, entity)
-
-
-def _assignment(entity: Entity, assignment_uuid: UUID) -> RoleAssignment:
-    assignments = RoleAssignment.objects.filter(entity=entity).select_related(
-        "role", "user", "group", "entity"
-    )
-    return get_object_or_404(assignments, uuid=assignment_uuid)
+    user = signed_in_user(request)
+    entity, held = get_entity_to_share_for_user(user, entity_uuid)
+    return _access_page(request, user, entity, held)
 
 
 @require_POST
 def access_change(
     request: HttpRequest, entity_uuid: UUID, assignment_uuid: UUID
 ) -> HttpResponse:
-    user, entity = _sharing(request, entity_uuid)
-    assignment = _assignment(entity, assignment_uuid)
-    access.require(access.may_hand_out(user, assignment.role, entity))
+    user = signed_in_user(request)
+    assignment, held = get_assignment_for_user(user, entity_uuid, assignment_uuid)
+    entity = assignment.entity
+    assert entity is not None
     role = Role.objects.filter(uuid__in=_uuids([request.POST.get("role", "")])).first()
     if role is None:
-        return _access_page(request, user, entity, error=_("Choose a role."))
-    access.require(access.may_hand_out(user, role, entity))
+        return _access_page(request, user, entity, held, error=_("Choose a role."))
+    access.require(access.may_hand_out(user, role, entity, held=held))
     try:
         actions.change_access(assignment, role=role, actor=user)
     except ValidationError as error:
-        return _access_page(request, user, entity, error=" ".join(error.messages))
+        message = " ".join(error.messages)
+        return _access_page(request, user, entity, held, error=message)
     messages.success(
         request,
         _("%(name)s now holds the role %(role)s.")
@@ -379,9 +382,10 @@ def access_revoke(
     request: HttpRequest, entity_uuid: UUID, assignment_uuid: UUID
 ) -> HttpResponse:
     """Asks first (GET), then revokes (POST)."""
-    user, entity = _sharing(request, entity_uuid)
-    assignment = _assignment(entity, assignment_uuid)
-    access.require(access.may_hand_out(user, assignment.role, entity))
+    user = signed_in_user(request)
+    assignment, _held = get_assignment_for_user(user, entity_uuid, assignment_uuid)
+    entity = assignment.entity
+    assert entity is not None
     if request.method != "POST":
         back = reverse("entities:access", args=[entity.uuid])
         context = {"assignment": assignment, "entity": entity, "back": back}
@@ -404,10 +408,13 @@ def access_revoke(
 # --- the Roles pages (Settings) ------------------------------------------------
 
 
-def _managing_roles(request: HttpRequest) -> User:
+def _managing_roles(request: HttpRequest) -> tuple[User, frozenset[str]]:
+    """The signed-in user and what they hold firm-wide; 403 unless they manage
+    roles."""
     user = signed_in_user(request)
-    access.require(access.can(user, Capability.ROLES_MANAGE))
-    return user
+    held = access.firm_capabilities(user)
+    access.require(Capability.ROLES_MANAGE in held)
+    return user, held
 
 
 def role_list(request: HttpRequest) -> HttpResponse:
@@ -420,7 +427,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 
 
 def role_create(request: HttpRequest) -> HttpResponse:
-    user = _managing_roles(request)
+    user, _held = _managing_roles(request)
     form = RoleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -438,8 +445,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
 
 def role_edit(request: HttpRequest, role_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    role = get_object_or_404(access.visible_roles(user), uuid=role_uuid)
-    access.require(access.can(user, Capability.ROLES_MANAGE))
+    role, _held = get_role_for_user(user, role_uuid, need=Capability.ROLES_MANAGE)
     if role.builtin:
         context = {"role": role, "capabilities": _capability_labels(role.capabilities)}
         return render(request, "roles/builtin.html", context, status=403)
@@ -461,13 +467,19 @@ def role_edit(request: HttpRequest, role_uuid: UUID) -> HttpResponse:
     )
 
 
-def _assignment_form(request: HttpRequest, user: User) -> FirmAssignmentForm:
+def _assignment_form(
+    request: HttpRequest, user: User, held: frozenset[str]
+) -> FirmAssignmentForm:
     roles = Role.objects.filter(audience=Role.Audience.STAFF).order_by("scope", "name")
     staff = access.visible_staff(user).exclude(state=User.State.DEACTIVATED)
     groups = access.visible_groups(user).filter(kind=Group.Kind.STAFF)
     return FirmAssignmentForm(
         request.POST if request.method == "POST" else None,
-        roles=[role for role in roles if access.may_hand_out_firm_wide(user, role)],
+        roles=[
+            role
+            for role in roles
+            if access.may_hand_out_firm_wide(user, role, held=held)
+        ],
         staff=list(staff),
         groups=list(groups),
     )
@@ -475,8 +487,8 @@ def _assignment_form(request: HttpRequest, user: User) -> FirmAssignmentForm:
 
 def firm_assignments(request: HttpRequest) -> HttpResponse:
     """Who holds which role firm-wide; give a role firm-wide."""
-    user = _managing_roles(request)
-    form = _assignment_form(request, user)
+    user, held = _managing_roles(request)
+    form = _assignment_form(request, user, held)
     if request.method == "POST" and form.is_valid():
         principal, role = form.cleaned_data["principal"], form.cleaned_data["role"]
         try:
@@ -501,12 +513,8 @@ def firm_assignments(request: HttpRequest) -> HttpResponse:
 
 def firm_assignment_revoke(request: HttpRequest, assignment_uuid: UUID) -> HttpResponse:
     """Asks first (GET), then revokes a firm-wide role (POST)."""
-    user = _managing_roles(request)
-    assignments = RoleAssignment.objects.filter(entity__isnull=True).select_related(
-        "role", "user", "group"
-    )
-    assignment = get_object_or_404(assignments, uuid=assignment_uuid)
-    access.require(access.may_hand_out_firm_wide(user, assignment.role))
+    user, held = _managing_roles(request)
+    assignment, _held = get_firm_assignment_for_user(user, assignment_uuid, held=held)
     if request.method != "POST":
         context = {"assignment": assignment, "back": reverse("roles:assignments")}
         return render(request, "roles/revoke_confirm.html", context)

@@ -5,7 +5,6 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
@@ -16,6 +15,7 @@ from loket.accounts.models import User
 from loket.api.auth import caller
 from loket.api.common import Page, changes, require_staff, search_people
 from loket.api.schemas import StaffIn, StaffOut, StaffPatch
+from loket.staff.lookups import get_staff_member_for_user
 
 router = Router(tags=["staff"])
 
@@ -49,14 +49,7 @@ def create_staff_member(request: HttpRequest, payload: StaffIn) -> User:
 
 @router.get("/{staff_uuid}", response=StaffOut)
 def get_staff_member(request: HttpRequest, staff_uuid: UUID) -> User:
-    return get_object_or_404(access.visible_staff(caller(request)), uuid=staff_uuid)
-
-
-def _manage(request: HttpRequest, staff_uuid: UUID) -> tuple[User, User]:
-    user = caller(request)
-    member = get_object_or_404(access.visible_staff(user), uuid=staff_uuid)
-    access.require(access.can(user, Capability.STAFF_MANAGE))
-    return user, member
+    return get_staff_member_for_user(caller(request), staff_uuid)[0]
 
 
 @router.patch("/{staff_uuid}", response=StaffOut)
@@ -64,7 +57,10 @@ def update_staff_member(
     request: HttpRequest, staff_uuid: UUID, payload: StaffPatch
 ) -> User:
     """Change the fields given; the others stay as they are."""
-    user, member = _manage(request, staff_uuid)
+    user = caller(request)
+    member, _held = get_staff_member_for_user(
+        user, staff_uuid, need=Capability.STAFF_MANAGE
+    )
     return actions.update_person(
         member, actor=user, request=request, **changes(payload)
     )
@@ -73,7 +69,10 @@ def update_staff_member(
 def _state_change(
     request: HttpRequest, staff_uuid: UUID, action: Callable[..., User]
 ) -> User:
-    user, member = _manage(request, staff_uuid)
+    user = caller(request)
+    member, _held = get_staff_member_for_user(
+        user, staff_uuid, need=Capability.STAFF_MANAGE
+    )
     return action(member, actor=user, request=request)
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
 from loket.roles.models import RoleAssignment
 from loket.staff.forms import StaffForm
+from loket.staff.lookups import get_staff_member_for_user
 
 PAGE_SIZE = 50
 
@@ -37,8 +38,9 @@ def _staff_member(request: HttpRequest, staff_uuid: UUID) -> tuple[User, User]:
     """The signed-in manager and the staff member the URL names (404 if not
     visible, 403 without the capability)."""
     user = signed_in_user(request)
-    member = get_object_or_404(access.visible_staff(user), uuid=staff_uuid)
-    access.require(access.can(user, Capability.STAFF_MANAGE))
+    member, _held = get_staff_member_for_user(
+        user, staff_uuid, need=Capability.STAFF_MANAGE
+    )
     return user, member
 
 
