@@ -178,3 +178,11 @@ def test_staff_find_their_api_tokens_from_the_profile(
         "/accounts/profile/api-tokens/"
         not in client_for(contact).get("/accounts/profile/").text
     )
+
+
+def test_the_profile_page_title_is_only_its_name(
+    client_for: ClientFor, staff_member: User
+) -> None:
+    page = client_for(staff_member).get("/accounts/profile/").text
+    assert "<title>My profile · Loket</title>" in page
+    assert page.count("/accounts/profile/api-tokens/") == 1
