@@ -627,6 +627,19 @@ def _queries(client: Client, url: str) -> int:
     return len(captured)
 
 
+# The queries of each list, session and navigation included: asserted, so that
+# a question asked twice shows. The entity's tab reads the capabilities on the
+# entity once, for the tabs and the list (it read them twice: 15 and 14).
+LIST_QUERIES = {
+    ("/activities/", "staff_reader"): 14,
+    ("/entities/{entity}/activities/", "staff_reader"): 14,
+    ("/", "staff_reader"): 12,
+    ("/activities/", "contact"): 13,
+    ("/entities/{entity}/activities/", "contact"): 13,
+    ("/", "contact"): 12,
+}
+
+
 @pytest.mark.parametrize("url", ["/activities/", "/entities/{entity}/activities/", "/"])
 @pytest.mark.parametrize("persona", ["staff_reader", "contact"])
 def test_the_lists_cost_the_same_for_3_or_30_requests(
@@ -661,6 +674,71 @@ def test_the_lists_cost_the_same_for_3_or_30_requests(
     many = _queries(client, path)
     assert Request.objects.count() == 30
     assert many == few, (path, few, many)
+    assert few == LIST_QUERIES[url, persona]
+
+
+def _capability_reads(captured: CaptureQueriesContext) -> int:
+    """How many times the capabilities on an entity were read."""
+    return sum(
+        "r.capabilities" in query["sql"] and "a.entity_id =" in query["sql"]
+        for query in captured.captured_queries
+    )
+
+
+# A request's page reads the capabilities on the entity once and hands them
+# down (it read them again for the Follow / Reminders buttons: 16 and 14).
+PAGE_QUERIES = {"staff_reader": 15, "contact": 13}
+
+
+@pytest.mark.parametrize("persona", ["staff_reader", "contact"])
+def test_a_request_page_costs_the_same_for_few_or_many_files_and_comments(
+    request: pytest.FixtureRequest,
+    client_for: ClientFor,
+    entity: Entity,
+    staff_reader: User,
+    contact: User,
+    group_contact: User,
+    persona: str,
+) -> None:
+    client = client_for(request.getfixturevalue(persona))
+    attached = add(entity, staff_reader, "bijlage.pdf")
+    req = _request(
+        entity, staff_reader, [contact, group_contact], attachments=[attached]
+    )
+
+    def grow(count: int) -> None:
+        for _number in range(count):
+            actions.add_response_file(
+                req, actor=contact, upload=finished_upload(contact, entity)
+            )
+            actions.add_comment(req, actor=contact, body="Volgt.")
+            actions.add_comment(req, actor=staff_reader, body="Intern", internal=True)
+
+    grow(1)
+    client.get(_url(req))  # the firm's e-mail settings are made on first read
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(_url(req)).status_code == 200
+    assert _capability_reads(captured) == 1
+    grow(10)
+    assert _queries(client, _url(req)) == len(captured) == PAGE_QUERIES[persona]
+
+
+def test_the_buttons_read_the_capabilities_once(
+    client_for: ClientFor, asked: Request, staff_reader: User, contact: User
+) -> None:
+    # The page drawn again with a form's errors (it read them three times).
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(staff_reader).post(_url(asked, "return"), {})
+    assert response.status_code == 400
+    assert _capability_reads(captured) == 1
+    # The list of this round's files after an upload (twice).
+    upload = finished_upload(contact, asked.entity)
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(contact).post(
+            _url(asked, "upload"), {"upload": str(upload.uuid)}
+        )
+    assert response.status_code == 201
+    assert _capability_reads(captured) == 1
 
 
 # Home pages.

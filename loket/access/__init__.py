@@ -15,6 +15,7 @@ The modules behind this face:
 - `visibility`: the `visible_*` querysets;
 - `people`: who holds a capability on an entity, and the roles one holds there;
 - `sharing`: the sharing rule;
+- `requests`: who may create, manage, answer and follow file requests;
 - `lookups`: `fetch` and `fetch_firm_wide`, the shape of each app's
   `get_<thing>_for_user`.
 """
@@ -48,6 +49,23 @@ from loket.access.people import (
     people_with,
     roles_of,
     roles_with,
+)
+from loket.access.requests import (
+    creatable_entities,
+    is_recipient,
+    may_cancel_request,
+    may_create_requests,
+    may_create_requests_in,
+    may_edit_request,
+    may_follow,
+    may_manage_reminders,
+    may_manage_request,
+    may_remind,
+    may_respond,
+    may_respond_now,
+    may_review,
+    may_send_request,
+    may_use_internal_comments,
 )
 from loket.access.sharing import (
     assignable_client_entities,
@@ -83,6 +101,7 @@ __all__ = [
     "assignable_client_entities",
     "can",
     "contacts_with_access",
+    "creatable_entities",
     "entities_with",
     "entity_capabilities",
     "fetch",
@@ -90,9 +109,23 @@ __all__ = [
     "firm_capabilities",
     "holders_of",
     "is_contact",
+    "is_recipient",
     "is_staff",
+    "may_cancel_request",
+    "may_create_requests",
+    "may_create_requests_in",
+    "may_edit_request",
+    "may_follow",
     "may_hand_out",
     "may_hand_out_firm_wide",
+    "may_manage_reminders",
+    "may_manage_request",
+    "may_remind",
+    "may_respond",
+    "may_respond_now",
+    "may_review",
+    "may_send_request",
+    "may_use_internal_comments",
     "people_with",
     "require",
     "roles_of",

@@ -1,6 +1,7 @@
 """The notification centre, preferences, one-click unsubscribe, the firm's
 e-mail settings and log, and a request's reminders."""
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +40,7 @@ from loket.notifications.models import (
 )
 from loket.notifications.notify import notifications_enabled
 from loket.notifications.reminders import schedule_for
+from loket.requests.lookups import get_request_for_user
 from loket.requests.models import Request
 
 PAGE_SIZE = 30
@@ -216,22 +218,18 @@ def email_retry(request: HttpRequest, email_uuid: UUID) -> HttpResponse:
 
 
 def _staff_request(
-    request: HttpRequest, request_uuid: UUID, *capabilities: Capability
+    request: HttpRequest, request_uuid: UUID, may: Callable[[frozenset[str]], bool]
 ) -> tuple[User, Request]:
+    """The request (404 unseen), 403 unless what the signed-in user holds on its
+    entity passes `may` (access.may_follow, access.may_manage_reminders)."""
     user = signed_in_user(request)
-    found = get_object_or_404(
-        access.visible_requests(user).select_related("entity"), uuid=request_uuid
-    )
-    held = access.entity_capabilities(user, found.entity)
-    access.require(all(capability in held for capability in capabilities))
+    found, caps = get_request_for_user(user, request_uuid)
+    access.require(may(caps))
     return user, found
 
 
-_MANAGE = (Capability.ACTIVITIES_VIEW_ALL, Capability.ACTIVITIES_CREATE)
-
-
 def request_reminders(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, found = _staff_request(request, request_uuid, *_MANAGE)
+    user, found = _staff_request(request, request_uuid, access.may_manage_reminders)
     firm = EmailSettings.load()
     schedule = ReminderSchedule.objects.filter(request=found).first()
     form = ReminderScheduleForm(
@@ -260,7 +258,7 @@ def request_reminders(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 
 @require_POST
 def request_remind(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, found = _staff_request(request, request_uuid, *_MANAGE)
+    user, found = _staff_request(request, request_uuid, access.may_manage_reminders)
     back = reverse("notifications:reminders", args=[found.uuid])
     try:
         count = actions.send_reminder_now(found, actor=user)
@@ -284,7 +282,7 @@ def _safe_next(request: HttpRequest) -> bool:
 
 @require_POST
 def request_follow(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, found = _staff_request(request, request_uuid, Capability.ACTIVITIES_VIEW_ALL)
+    user, found = _staff_request(request, request_uuid, access.may_follow)
     following = request.POST.get("follow") == "1"
     actions.follow_request(found, user=user, following=following)
     messages.success(

@@ -31,18 +31,19 @@ from loket.entities.models import Entity
 from loket.files import actions as file_actions
 from loket.files.models import File, FileVersion, Upload
 from loket.notifications import notify
-from loket.requests.models import Comment, Recipient, Request, RequestFile
+from loket.requests.models import (
+    ANSWERABLE,
+    CANCELLABLE,
+    EDITABLE,
+    REVIEWABLE,
+    SENDABLE,
+    Comment,
+    Recipient,
+    Request,
+    RequestFile,
+)
 
 Status = Request.Status
-
-# Where each action may start from.
-SENDABLE = frozenset({Status.NOT_SENT})
-EDITABLE = frozenset(
-    {Status.NOT_SENT, Status.AWAITING, Status.RESPONDED, Status.RETURNED}
-)
-ANSWERABLE = frozenset({Status.AWAITING, Status.RETURNED})
-REVIEWABLE = frozenset({Status.RESPONDED})
-CANCELLABLE = EDITABLE
 
 SUBJECT_MAX = Request._meta.get_field("subject").max_length or 200
 COMMENT_MAX = 10_000
@@ -642,7 +643,7 @@ def add_comment(
             },
             code="max_length",
         )
-    if internal and not actor.is_staff_member:
+    if internal and not access.may_use_internal_comments(actor):
         raise ValidationError(
             {"internal": _("Only staff can write internal comments.")},
             code="invalid",

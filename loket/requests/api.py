@@ -29,8 +29,8 @@ from loket.api.common import Page, unknown
 from loket.api.schemas import EntityRef, PersonRef
 from loket.entities.models import Entity
 from loket.requests import actions
+from loket.requests.lookups import finished_upload, get_request_for_user
 from loket.requests.models import Comment, Recipient, Request, RequestFile
-from loket.requests.permissions import finished_upload, may_manage, may_respond
 from loket.requests.querysets import OPEN, with_status
 
 router = Router(tags=["requests"])
@@ -206,29 +206,10 @@ def _detailed(requests: QuerySet[Request]) -> QuerySet[Request]:
     )
 
 
-def _visible(user: User, request_uuid: UUID) -> Request:
-    requests = access.visible_requests(user).select_related("entity", "created_by")
-    return get_object_or_404(requests, uuid=request_uuid)
-
-
-def _fresh(user: User, request: Request) -> Request:
-    return _detailed(access.visible_requests(user)).get(pk=request.pk)
-
-
-def _managed(request: HttpRequest, request_uuid: UUID) -> tuple[User, Request]:
-    user = caller(request)
-    found = _visible(user, request_uuid)
-    caps = access.entity_capabilities(user, found.entity)
-    access.require(may_manage(user, caps, found))
-    return user, found
-
-
-def _answered(request: HttpRequest, request_uuid: UUID) -> tuple[User, Request]:
-    user = caller(request)
-    found = _visible(user, request_uuid)
-    caps = access.entity_capabilities(user, found.entity)
-    access.require(may_respond(user, found, caps))
-    return user, found
+def _shown(user: User, **lookup: object) -> Request:
+    """The request `user` sees matching `lookup`, with all its JSON shows (404
+    otherwise): what an endpoint answers, after its action if any."""
+    return get_object_or_404(_detailed(access.visible_requests(user)), **lookup)
 
 
 def _recipients(entity: Entity, uuids: list[UUID]) -> list[User]:
@@ -315,15 +296,12 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Request:
         limited=payload.limited,
         send=payload.send,
     )
-    return _fresh(user, created)
+    return _shown(user, pk=created.pk)
 
 
 @router.get("/{request_uuid}", response=RequestOut)
 def get_request(request: HttpRequest, request_uuid: UUID) -> Request:
-    user = caller(request)
-    return get_object_or_404(
-        _detailed(access.visible_requests(user)), uuid=request_uuid
-    )
+    return _shown(caller(request), uuid=request_uuid)
 
 
 @router.patch("/{request_uuid}", response=RequestOut)
@@ -332,7 +310,10 @@ def update_request(
 ) -> Request:
     """Change the subject, description, due date, additional message or
     recipients (the list replaces the former one)."""
-    user, found = _managed(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(
+        user, request_uuid, may=access.may_manage_request
+    )
     given = payload.model_dump(exclude_unset=True)
     for field in ("subject", "description", "additional_message", "recipients"):
         if field in given and given[field] is None:
@@ -340,15 +321,18 @@ def update_request(
     if "recipients" in given:
         given["recipients"] = _recipients(found.entity, given["recipients"])
     actions.update_request(found, actor=user, **given)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.post("/{request_uuid}/send", response=RequestOut)
 def send_request(request: HttpRequest, request_uuid: UUID) -> Request:
     """Send a draft."""
-    user, found = _managed(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(
+        user, request_uuid, may=access.may_manage_request
+    )
     actions.send_request(found, actor=user)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.post("/{request_uuid}/files", response={201: RequestFileOut})
@@ -358,7 +342,8 @@ def add_response_file(
     """A recipient's finished upload becomes a file of the entity (or, with
     `attachment`, a new version of that attached file), linked to the request.
     It counts once the recipient submits."""
-    user, found = _answered(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     upload = finished_upload(user, payload.upload)
     attachment = None
     if payload.attachment is not None:
@@ -385,9 +370,10 @@ def submit_response(
     request: HttpRequest, request_uuid: UUID, payload: SubmitIn
 ) -> Request:
     """The recipient sends what they uploaded: the request is *responded*."""
-    user, found = _answered(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     actions.submit_response(found, actor=user, note=payload.note)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.post("/{request_uuid}/not-applicable", response=RequestOut)
@@ -395,16 +381,20 @@ def mark_not_applicable(
     request: HttpRequest, request_uuid: UUID, payload: ReasonIn
 ) -> Request:
     """ "This does not apply to us", with a reason."""
-    user, found = _answered(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     actions.mark_not_applicable(found, actor=user, reason=payload.reason)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.post("/{request_uuid}/accept", response=RequestOut)
 def accept_response(request: HttpRequest, request_uuid: UUID) -> Request:
-    user, found = _managed(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(
+        user, request_uuid, may=access.may_manage_request
+    )
     actions.accept_response(found, actor=user)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.post("/{request_uuid}/return", response=RequestOut)
@@ -413,25 +403,31 @@ def return_to_contact(
 ) -> Request:
     """Return the response to the contact with a comment saying what is
     missing: the request reopens (*returned*)."""
-    user, found = _managed(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(
+        user, request_uuid, may=access.may_manage_request
+    )
     actions.return_to_contact(found, actor=user, comment=payload.comment)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.post("/{request_uuid}/cancel", response=RequestOut)
 def cancel_request(request: HttpRequest, request_uuid: UUID) -> Request:
-    user, found = _managed(request, request_uuid)
+    user = caller(request)
+    found, _caps = get_request_for_user(
+        user, request_uuid, may=access.may_manage_request
+    )
     actions.cancel_request(found, actor=user)
-    return _fresh(user, found)
+    return _shown(user, pk=found.pk)
 
 
 @router.get("/{request_uuid}/comments", response=list[CommentOut])
 def list_comments(request: HttpRequest, request_uuid: UUID) -> list[Comment]:
     """The thread, oldest first; internal comments only for staff."""
     user = caller(request)
-    found = _visible(user, request_uuid)
+    found, _caps = get_request_for_user(user, request_uuid)
     comments = found.comments.select_related("author").order_by("created_at", "pk")
-    if not user.is_staff_member:
+    if not access.may_use_internal_comments(user):
         comments = comments.filter(internal=False)
     return list(comments)
 
@@ -443,7 +439,7 @@ def add_comment(
     """Anyone who sees the request may comment; `internal` (staff only) is
     never shown to contacts."""
     user = caller(request)
-    found = _visible(user, request_uuid)
+    found, _caps = get_request_for_user(user, request_uuid)
     return actions.add_comment(
         found, actor=user, body=payload.body, internal=payload.internal
     )

@@ -135,6 +135,21 @@ SHOWN_STATUS_CHOICES: list[tuple[str, str | Promise]] = [
     (DECLINED, _("Declined")),
 ]
 
+# Where each action on a request may start from: the actions refuse the other
+# statuses, and loket.access shows a button only where its action would act.
+SENDABLE = frozenset({Request.Status.NOT_SENT})
+EDITABLE = frozenset(
+    {
+        Request.Status.NOT_SENT,
+        Request.Status.AWAITING,
+        Request.Status.RESPONDED,
+        Request.Status.RETURNED,
+    }
+)
+ANSWERABLE = frozenset({Request.Status.AWAITING, Request.Status.RETURNED})
+REVIEWABLE = frozenset({Request.Status.RESPONDED})
+CANCELLABLE = EDITABLE
+
 
 class Recipient(models.Model):
     """A contact a request is addressed to, and where they stand with it."""

@@ -1,6 +1,7 @@
 """The Activities pages: the list (across entities, and an entity's Activities
 tab), a request's page for staff and for contacts, and the buttons on it. The
-New → File request wizard is in wizard.py; who may do what in permissions.py."""
+New → File request wizard is in wizard.py; who may do what in
+loket/access/requests.py."""
 
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
 from loket.files.models import File
+from loket.notifications.actions import is_following
 from loket.requests import actions, signers
 from loket.requests.forms import (
     CommentForm,
@@ -30,23 +32,18 @@ from loket.requests.forms import (
     ReturnForm,
     SubmitForm,
 )
-from loket.requests.models import SHOWN_STATUS_CHOICES, Request, RequestFile
-from loket.requests.permissions import (
-    creatable_entities,
-    finished_upload,
-    may_manage,
-    may_respond,
+from loket.requests.lookups import finished_upload, get_request_for_user
+from loket.requests.models import (
+    EDITABLE,
+    SHOWN_STATUS_CHOICES,
+    Request,
+    RequestFile,
 )
 from loket.requests.querysets import counts, filtered, for_list, with_status
 from loket.requests.settings import notifications_enabled
 from loket.signatures.models import SignatureRequest, Signer
 
 PAGE_SIZE = 50
-
-
-def _visible(user: User, request_uuid: UUID) -> Request:
-    requests = access.visible_requests(user).select_related("entity", "created_by")
-    return get_object_or_404(requests, uuid=request_uuid)
 
 
 def _show_errors(form: forms.Form, error: ValidationError) -> None:
@@ -91,7 +88,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(
         request, user, access.visible_requests(user), with_entity=True
     )
-    context["can_create"] = creatable_entities(user).exists()
+    context["can_create"] = access.may_create_requests(user)
     return render(request, "requests/list.html", context)
 
 
@@ -99,20 +96,19 @@ def activities_tab(request: HttpRequest, context: dict[str, Any]) -> HttpRespons
     """The entity's Activities tab: the same list for one entity. `context` is
     the tab's (entities.tabs.entity_page), access already checked."""
     user = signed_in_user(request)
-    entity = context["entity"]
-    requests = access.visible_requests(user, entity)
+    entity, caps = context["entity"], context["caps"]
+    requests = access.visible_requests(user, entity, held=caps)
     context |= _list_context(request, user, requests, with_entity=False)
-    context["can_create"] = (
-        Capability.ACTIVITIES_CREATE in context["caps"] and entity.archived_at is None
-    )
+    context["can_create"] = access.may_create_requests_in(caps, entity)
     return render(request, "entities/activities.html", context)
 
 
 # --- a request's page --------------------------------------------------------
 
 
-def _detail_context(user: User, req: Request) -> dict[str, Any]:
-    caps = access.entity_capabilities(user, req.entity)
+def _detail_context(user: User, req: Request, caps: frozenset[str]) -> dict[str, Any]:
+    """What a request's page shows `user`, who holds `caps` on its entity: a
+    fixed number of queries, whatever the request holds."""
     rows = list(
         req.recipient_rows.select_related("user").order_by(
             "user__last_name", "user__first_name", "pk"
@@ -127,15 +123,12 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
     attachments = [link for link in links if link.role == RequestFile.Role.ATTACHMENT]
     responses = [link for link in links if link.role == RequestFile.Role.RESPONSE]
     comments = req.comments.select_related("author").order_by("created_at", "pk")
-    if not user.is_staff_member:
+    internal = access.may_use_internal_comments(user)
+    if not internal:
         comments = comments.filter(internal=False)
-    manage = may_manage(user, caps, req)
     signing = _signing(req)
-    respond = (
-        mine is not None
-        and Capability.ACTIVITIES_CREATE in caps
-        and req.status in actions.ANSWERABLE
-    )
+    addressed = mine is not None
+    follow = access.may_follow(caps)
     return {
         "req": req,
         "entity": req.entity,
@@ -145,16 +138,20 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
         "responses": responses,
         "pending": [link for link in responses if link.submitted_at is None],
         "comments": list(comments),
-        "can_manage": manage,
-        "can_respond": respond,
-        "can_answer_ever": mine is not None and Capability.ACTIVITIES_CREATE in caps,
-        "can_send": manage and req.status in actions.SENDABLE,
-        "can_review": manage and req.status in actions.REVIEWABLE,
-        "can_edit": manage and req.status in actions.EDITABLE,
+        "can_manage": access.may_manage_request(user, caps, req),
+        "can_respond": access.may_respond_now(user, caps, req, addressed=addressed),
+        "can_answer_ever": access.may_respond(user, caps, req, addressed=addressed),
+        "can_send": access.may_send_request(user, caps, req),
+        "can_review": access.may_review(user, caps, req),
+        "can_edit": access.may_edit_request(user, caps, req),
         "signing": signing,
         "signer_states": signers.states(req, signing) if signing else [],
-        "can_cancel": manage and req.status in actions.CANCELLABLE,
-        "show_internal": user.is_staff_member,
+        "can_cancel": access.may_cancel_request(user, caps, req),
+        "show_internal": internal,
+        "staff_view": access.is_staff(user),
+        "can_follow": follow,
+        "following": follow and is_following(req, user),
+        "can_remind": access.may_remind(caps, req),
         "notifications": notifications_enabled(),
     }
 
@@ -181,11 +178,12 @@ def _detail_page(
     request: HttpRequest,
     user: User,
     req: Request,
+    caps: frozenset[str],
     *,
     forms_in_use: dict[str, forms.Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context = _detail_context(user, req)
+    context = _detail_context(user, req, caps)
     context["comment_form"] = CommentForm()
     context["return_form"] = ReturnForm()
     context["not_applicable_form"] = NotApplicableForm()
@@ -196,24 +194,8 @@ def _detail_page(
 
 def detail(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    return _detail_page(request, user, _visible(user, request_uuid))
-
-
-def _managed(request: HttpRequest, request_uuid: UUID) -> tuple[User, Request]:
-    """A request the signed-in user may manage (404 unseen, 403)."""
-    user = signed_in_user(request)
-    req = _visible(user, request_uuid)
-    access.require(may_manage(user, access.entity_capabilities(user, req.entity), req))
-    return user, req
-
-
-def _answered(request: HttpRequest, request_uuid: UUID) -> tuple[User, Request]:
-    """A request the signed-in recipient may respond to (404 unseen, 403)."""
-    user = signed_in_user(request)
-    req = _visible(user, request_uuid)
-    caps = access.entity_capabilities(user, req.entity)
-    access.require(may_respond(user, req, caps))
-    return user, req
+    req, caps = get_request_for_user(user, request_uuid)
+    return _detail_page(request, user, req, caps)
 
 
 def _button(
@@ -224,7 +206,8 @@ def _button(
 
 @require_POST
 def send(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, req = _managed(request, request_uuid)
+    user = signed_in_user(request)
+    req, _caps = get_request_for_user(user, request_uuid, may=access.may_manage_request)
     return _button(
         request,
         req,
@@ -235,7 +218,8 @@ def send(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 
 @require_POST
 def accept(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, req = _managed(request, request_uuid)
+    user = signed_in_user(request)
+    req, _caps = get_request_for_user(user, request_uuid, may=access.may_manage_request)
     return _button(
         request,
         req,
@@ -246,7 +230,8 @@ def accept(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, req = _managed(request, request_uuid)
+    user = signed_in_user(request)
+    req, _caps = get_request_for_user(user, request_uuid, may=access.may_manage_request)
     return _button(
         request,
         req,
@@ -259,6 +244,7 @@ def _form_action(
     request: HttpRequest,
     user: User,
     req: Request,
+    caps: frozenset[str],
     *,
     form: forms.Form,
     name: str,
@@ -275,16 +261,18 @@ def _form_action(
         else:
             messages.success(request, done)
             return redirect(req)
-    return _detail_page(request, user, req, forms_in_use={name: form}, status=400)
+    return _detail_page(request, user, req, caps, forms_in_use={name: form}, status=400)
 
 
 @require_POST
 def return_response(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, req = _managed(request, request_uuid)
+    user = signed_in_user(request)
+    req, caps = get_request_for_user(user, request_uuid, may=access.may_manage_request)
     return _form_action(
         request,
         user,
         req,
+        caps,
         form=ReturnForm(request.POST),
         name="return_form",
         act=lambda data: actions.return_to_contact(
@@ -297,11 +285,12 @@ def return_response(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 @require_POST
 def comment(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    req = _visible(user, request_uuid)
+    req, caps = get_request_for_user(user, request_uuid)
     return _form_action(
         request,
         user,
         req,
+        caps,
         form=CommentForm(request.POST),
         name="comment_form",
         act=lambda data: actions.add_comment(
@@ -313,11 +302,13 @@ def comment(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 
 @require_POST
 def submit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, req = _answered(request, request_uuid)
+    user = signed_in_user(request)
+    req, caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     return _form_action(
         request,
         user,
         req,
+        caps,
         form=SubmitForm(request.POST),
         name="submit_form",
         act=lambda data: actions.submit_response(req, actor=user, note=data["note"]),
@@ -327,11 +318,13 @@ def submit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
 
 @require_POST
 def not_applicable(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
-    user, req = _answered(request, request_uuid)
+    user = signed_in_user(request)
+    req, caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     return _form_action(
         request,
         user,
         req,
+        caps,
         form=NotApplicableForm(request.POST),
         name="not_applicable_form",
         act=lambda data: actions.mark_not_applicable(
@@ -347,14 +340,15 @@ def upload(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     upload becomes a response (a new file, or a new version of the attached
     file named by `attachment`). Answers with the refreshed list of this
     round's files (201) or why it was refused (400, JSON)."""
-    user, req = _answered(request, request_uuid)
+    user = signed_in_user(request)
+    req, caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     try:
         upload = finished_upload(user, request.POST.get("upload"))
         attachment = _attachment(req, request.POST.get("attachment", ""))
         actions.add_response_file(req, actor=user, upload=upload, attachment=attachment)
     except ValidationError as error:
         return JsonResponse({"detail": " ".join(error.messages)}, status=400)
-    context = _detail_context(user, req)
+    context = _detail_context(user, req, caps)
     return render(request, "requests/_pending.html", context, status=201)
 
 
@@ -406,8 +400,9 @@ def edit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     """Change a request's subject, description, due date, additional message
     and recipients. A signature request's signers stay as they are (its
     document was prepared for them): only the rest changes."""
-    user, req = _managed(request, request_uuid)
-    if req.status not in actions.EDITABLE:
+    user = signed_in_user(request)
+    req, _caps = get_request_for_user(user, request_uuid, may=access.may_manage_request)
+    if req.status not in EDITABLE:
         messages.error(request, _("This request can no longer be changed."))
         return redirect(req)
     signature = req.kind == Request.Kind.SIGNATURE

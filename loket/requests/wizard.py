@@ -41,7 +41,7 @@ from loket.files import actions as file_actions
 from loket.files.models import File
 from loket.requests import actions
 from loket.requests.forms import DetailsForm, MessageForm
-from loket.requests.permissions import creatable_entities, finished_upload
+from loket.requests.lookups import finished_upload
 from loket.requests.settings import notifications_enabled
 from loket.requests.views import recipient_choices
 
@@ -111,9 +111,9 @@ def steps() -> list[str]:
 
 
 def _creator(request: HttpRequest) -> User:
-    """The signed-in staff member, who may create requests somewhere (403)."""
+    """The signed-in user, who may create requests somewhere (403)."""
     user = signed_in_user(request)
-    access.require(creatable_entities(user).exists())
+    access.require(access.may_create_requests(user))
     return user
 
 
@@ -131,7 +131,7 @@ def _uuid(value: object) -> UUID:
 def _entity(user: User, draft: Draft) -> Entity | None:
     if not draft.entity:
         return None
-    return creatable_entities(user).filter(uuid=_uuid(draft.entity)).first()
+    return access.creatable_entities(user).filter(uuid=_uuid(draft.entity)).first()
 
 
 def _url(key: str, step: str, **extra: str) -> str:
@@ -178,7 +178,9 @@ def new(request: HttpRequest) -> HttpResponse:
         key, draft = store.start()
         preset = request.GET.get("entity")
         if preset:
-            entity = get_object_or_404(creatable_entities(user), uuid=_uuid(preset))
+            entity = get_object_or_404(
+                access.creatable_entities(user), uuid=_uuid(preset)
+            )
             draft.entity = str(entity.uuid)
         store.save(key, draft)
     if request.method == "POST":
@@ -251,7 +253,7 @@ def _post_recipients(
         return redirect(_url(key, "recipients"))
     if action == "choose":
         entity = (
-            creatable_entities(user)
+            access.creatable_entities(user)
             .filter(uuid=_uuid(request.POST.get("entity")))
             .first()
         )
@@ -426,7 +428,7 @@ def _recipients_context(
         choices, _eligible = recipient_choices(entity, set(draft.recipients))
         return {"choices": choices}
     query = request.GET.get("q", "").strip()
-    entities = creatable_entities(user)
+    entities = access.creatable_entities(user)
     for word in query.split():
         entities = entities.filter(
             Q(name__icontains=word) | Q(client_number__icontains=word)

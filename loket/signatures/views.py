@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loket import access
-from loket.access import Capability
+from loket.access import Capability, creatable_entities
+from loket.access import may_manage_request as may_manage
 from loket.accounts.models import User
 from loket.audit.actions import client_ip
 from loket.core.http import act_and_report, signed_in_user
@@ -21,12 +22,8 @@ from loket.files import actions as file_actions
 from loket.files import storage
 from loket.files.models import File
 from loket.files.tree import tree_of
+from loket.requests.lookups import finished_upload
 from loket.requests.models import Request
-from loket.requests.permissions import (
-    creatable_entities,
-    finished_upload,
-    may_manage,
-)
 from loket.signatures import actions, flow, pdf, permissions, sealing
 from loket.signatures.forms import (
     CodeForm,
