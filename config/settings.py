@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "loket.requests",
     "loket.notifications",
     "loket.signatures",
+    # Above the features: the home page, the Settings index, the demo data.
+    "loket.portal",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "loket.core.context_processors.portal",
+                "loket.portal.context_processors.portal",
             ],
         },
     },

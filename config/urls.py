@@ -2,9 +2,10 @@ from django.urls import include, path
 
 from config.api import api
 from loket.core import views as core_views
+from loket.portal import views as portal_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("health/", core_views.health, name="health"),
     path("accounts/", include("loket.accounts.urls")),
     path("contacts/", include("loket.contacts.urls")),
@@ -12,7 +13,7 @@ urlpatterns = [
     path("entities/", include("loket.entities.urls")),
     path("files/", include("loket.files.urls")),
     path("activities/", include("loket.requests.urls")),
-    path("settings/", include("loket.core.settings_urls")),
+    path("settings/", include("loket.portal.settings_urls")),
     path("settings/staff/", include("loket.staff.urls")),
     path("settings/roles/", include("loket.roles.urls")),
     path("settings/history/", include("loket.audit.urls")),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.signals import setting_changed
 from django.test import Client, TestCase
 
 from loket.accounts.models import User
@@ -62,6 +63,11 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
+    # The tasks made when the plugins above imported their modules already
+    # opened the configured backend: forget it, as override_settings would.
+    setting_changed.send(
+        sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True
+    )
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _one_request_at_a_time_in_the_live_server()
 

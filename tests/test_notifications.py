@@ -231,7 +231,7 @@ def test_the_bell_counts_unread_notifications_in_one_query(
         user=contact, kind=Kind.COMMENT, link="/", read_at="2030-01-01T00:00Z"
     )
     client = client_for(contact)
-    from loket.core.context_processors import _unread
+    from loket.portal.context_processors import _unread
 
     with CaptureQueriesContext(connection) as queries:
         assert _unread(contact) == 3

@@ -220,7 +220,7 @@ def test_a_claimed_email_is_not_sent_by_a_second_worker(
     claimed = outbox._claim([email.pk])
     assert [row.pk for row in claimed] == [email.pk]
     # Another worker holding the same task id finds nothing to send.
-    assert outbox.deliver([email.pk]) == 0
+    assert outbox.send_queued([email.pk]) == 0
     assert smtp.inbox.messages == []
 
 

@@ -1,17 +1,21 @@
+"""Helpers for the pages of every feature."""
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from loket.accounts.models import User
+if TYPE_CHECKING:  # core imports no app at run time: it is the ground floor
+    from loket.accounts.models import User
 
 
-def signed_in_user(request: HttpRequest) -> User:
+def signed_in_user(request: HttpRequest) -> "User":
     """The signed-in user of a page behind LoginRequiredMiddleware."""
     user = request.user
-    assert isinstance(user, User), "login is required for this view"
+    assert user.is_authenticated, "login is required for this view"
     return user
 
 

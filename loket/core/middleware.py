@@ -10,7 +10,7 @@ from django.contrib.auth.middleware import (
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import translation
 
-from loket.accounts.models import User
+from loket.core.views import bad_request
 
 SIGNED_IN_AT = "loket_signed_in_at"
 
@@ -26,7 +26,7 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if isinstance(user, User):
+        if user.is_authenticated:
             # Every sign-in goes through accounts.actions.sign_in, which stamps
             # the session; a session without the stamp is not trusted.
             signed_in_at = request.session.get(SIGNED_IN_AT, 0)
@@ -46,7 +46,7 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if isinstance(request.user, User):
+        if request.user.is_authenticated:
             translation.activate(request.user.language)
             request.LANGUAGE_CODE = request.user.language
         return self.get_response(request)
@@ -83,8 +83,6 @@ class RejectNullCharactersMiddleware:
             if request.path_info.startswith("/api/"):
                 message = "Null characters are not allowed in the input."
                 return JsonResponse({"detail": message}, status=400)
-            from loket.core.views import bad_request
-
             return bad_request(request, ValueError("NUL character"))
         return self.get_response(request)
 

@@ -1,23 +1,9 @@
+"""The pages every installation has, whatever its features: the health check
+and the error pages."""
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
-
-from loket import access
-from loket.access import Capability
-from loket.core.http import signed_in_user
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    from loket.requests.home import asked_of_contact, asked_of_staff
-
-    user = signed_in_user(request)
-    if user.is_staff_member:
-        return render(request, "core/home_staff.html", asked_of_staff(user))
-    entities = access.visible_entities(user).filter(archived_at__isnull=True)
-    context = {"entities": entities.order_by("name")} | asked_of_contact(user)
-    return render(request, "core/home_contact.html", context)
 
 
 @login_not_required
@@ -49,52 +35,3 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "errors/500.html")
-
-
-# The sections of Settings, each shown to those holding its capability.
-SETTINGS_SECTIONS = [
-    ("staff:list", Capability.STAFF_MANAGE, _("Staff"), _("Invite and manage staff.")),
-    (
-        "roles:list",
-        Capability.ROLES_MANAGE,
-        _("Roles"),
-        _("Built-in and custom roles, and firm-wide roles."),
-    ),
-    (
-        "history:firm",
-        Capability.HISTORY_VIEW_ALL,
-        _("History"),
-        _("Everything that happened in the firm."),
-    ),
-    (
-        "notifications:settings",
-        Capability.SETTINGS_MANAGE,
-        _("E-mail"),
-        _("Notifications, sender, reminders, and the e-mail log."),
-    ),
-    (
-        "signatures:certificate",
-        Capability.SETTINGS_MANAGE,
-        _("Signing certificate"),
-        _("The certificate that signs documents, and its validity."),
-    ),
-]
-
-
-def settings_sections(held: frozenset[str]) -> list[dict[str, str]]:
-    """The Settings sections open to someone holding the firm capabilities `held`."""
-    sections = []
-    for url_name, capability, title, text in SETTINGS_SECTIONS:
-        if capability in held:
-            try:
-                url = reverse(url_name)
-            except NoReverseMatch:
-                continue
-            sections.append({"url": url, "title": str(title), "text": str(text)})
-    return sections
-
-
-def settings_index(request: HttpRequest) -> HttpResponse:
-    sections = settings_sections(access.firm_capabilities(signed_in_user(request)))
-    access.require(bool(sections))
-    return render(request, "core/settings.html", {"sections": sections})

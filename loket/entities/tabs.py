@@ -1,23 +1,75 @@
-"""The entity page's tabs, shared by every view that draws one of them."""
+"""The entity page's tabs, shared by every view that draws one of them.
 
+Overview is the entity's own page. The features add their tabs when Django
+starts, each from its AppConfig.ready() (files: Files, requests: Activities,
+audit: History, roles: Access), so this app draws them without importing them.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from django.urls import reverse
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
+from loket.core.http import signed_in_user
 from loket.entities.models import Entity
 
-# (tab key, URL name, label, capability needed to see the tab)
-TABS = [
-    ("overview", "entities:detail", _("Overview"), Capability.ENTITY_VIEW),
-    ("files", "entities:files", _("Files"), Capability.FILES_VIEW),
-    ("activities", "entities:activities", _("Activities"), Capability.ACTIVITIES_VIEW),
-    ("history", "entities:history", _("History"), Capability.HISTORY_VIEW),
-    ("access", "entities:access", _("Access"), Capability.ENTITY_SHARE),
-]
+# A tab's page: (request, entity_uuid) -> response.
+TabView = Callable[[HttpRequest, UUID], HttpResponseBase]
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    url_name: str
+    label: StrOrPromise
+    capability: Capability  # needed to see the tab
+    order: int
+
+
+OVERVIEW = Tab("overview", "entities:detail", _("Overview"), Capability.ENTITY_VIEW, 0)
+_tabs: dict[str, Tab] = {OVERVIEW.key: OVERVIEW}
+_urls: dict[str, list[URLPattern]] = {}
+
+
+def register(
+    key: str,
+    label: StrOrPromise,
+    capability: Capability,
+    view: TabView,
+    *,
+    order: int,
+    pages: Sequence[URLPattern] = (),
+) -> None:
+    """Add the tab `key` to the entity page, after the tabs of a lower `order`
+    (Overview is 0), for those holding `capability`. `view` draws it at
+    entities/<uuid>/<key>/ (URL name `entities:<key>`); `pages` are the tab's
+    other URL patterns, under entities/<uuid>/ in the same namespace. Call it
+    from the feature's AppConfig.ready()."""
+    _tabs[key] = Tab(key, f"entities:{key}", label, capability, order)
+    _urls[key] = [path(f"{key}/", view, name=key), *pages]
+
+
+def tabs() -> list[Tab]:
+    return sorted(_tabs.values(), key=lambda tab: tab.order)
+
+
+def urlpatterns() -> list[URLPattern]:
+    """The URL patterns of the registered tabs, under entities/<uuid>/."""
+    if not apps.ready:  # the features register their tabs in ready()
+        raise ImproperlyConfigured("The entity tabs were read before apps were ready.")
+    return [pattern for tab in tabs() for pattern in _urls.get(tab.key, [])]
 
 
 def entity_page(
@@ -33,12 +85,26 @@ def entity_page(
         "tab": tab,
         "caps": caps,
         "tabs": [
-            {"key": key, "url": reverse(name, args=[entity.uuid]), "label": label}
-            for key, name, label, needed in TABS
-            if needed in caps
+            {
+                "key": shown.key,
+                "url": reverse(shown.url_name, args=[entity.uuid]),
+                "label": shown.label,
+            }
+            for shown in tabs()
+            if shown.capability in caps
         ],
     }
 
 
 def tab_capability(tab: str) -> Capability:
-    return next(needed for key, _n, _l, needed in TABS if key == tab)
+    return _tabs[tab].capability
+
+
+def open_tab(request: HttpRequest, entity_uuid: UUID, tab: str) -> dict[str, Any]:
+    """The context of one tab of a visible entity (see `entity_page`): 404
+    outside, 403 without the tab's capability."""
+    user = signed_in_user(request)
+    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
+    context = entity_page(user, entity, tab)
+    access.require(tab_capability(tab) in context["caps"])
+    return context

@@ -1,8 +1,6 @@
-"""The Entities pages: the list, New → Entity, and the entity page's tabs
-Overview, Files and Activities (History is in audit/views.py, Access in
-roles/views.py)."""
+"""The Entities pages: the list, New → Entity, and the entity page's Overview
+(the other tabs are the features' own: see entities/tabs.py)."""
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,8 +19,7 @@ from loket.core.http import signed_in_user
 from loket.entities import actions
 from loket.entities.forms import EntityForm
 from loket.entities.models import Entity
-from loket.entities.tabs import entity_page, tab_capability
-from loket.files import views as files_views
+from loket.entities.tabs import entity_page, open_tab
 
 PAGE_SIZE = 50
 
@@ -36,15 +33,6 @@ STATES = {
 
 def _visible_entity(user: User, entity_uuid: UUID) -> Entity:
     return get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-
-
-def _tab(request: HttpRequest, entity_uuid: UUID, tab: str) -> dict[str, Any]:
-    """The context of one tab of a visible entity: 404 outside, 403 without the
-    tab's capability."""
-    user = signed_in_user(request)
-    context = entity_page(user, _visible_entity(user, entity_uuid), tab)
-    access.require(tab_capability(tab) in context["caps"])
-    return context
 
 
 def entity_list(request: HttpRequest) -> HttpResponse:
@@ -85,7 +73,7 @@ def entity_create(request: HttpRequest) -> HttpResponse:
 
 
 def entity_overview(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
-    context = _tab(request, entity_uuid, "overview")
+    context = open_tab(request, entity_uuid, "overview")
     context["can_manage"] = access.can(
         signed_in_user(request), Capability.ENTITIES_MANAGE
     )
@@ -131,14 +119,3 @@ def entity_archive(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 @require_POST
 def entity_restore(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     return _manage(request, entity_uuid, archive=False)
-
-
-def entity_files(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
-    # The Files tab lives with the files (loket/files/views.py).
-    return files_views.files_tab(request, entity_uuid)
-
-
-def entity_activities(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
-    from loket.requests.views import activities_tab
-
-    return activities_tab(request, _tab(request, entity_uuid, "activities"))

@@ -15,7 +15,8 @@ from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
 from loket.core.changes import apply_changes
-from loket.notifications import outbox
+from loket.core.effects import promise
+from loket.notifications import notify, outbox
 from loket.notifications.models import (
     ESSENTIAL,
     EmailSettings,
@@ -185,12 +186,7 @@ def send_reminder_now(request: Request, *, actor: User) -> int:
         entity=request.entity,
         data={"recipients": [user.email for user in people], "manual": True},
     )
-    from loket.notifications import tasks
-
-    transaction.on_commit(
-        partial(tasks.fan_out.enqueue, "reminder_now", request.pk, actor.pk),
-        robust=True,
-    )
+    promise(notify.remind_now, request.pk, actor.pk)
     return len(people)
 
 

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from loket import access
 from loket.accounts.models import User
 from loket.notifications.models import (
     EmailSettings,
@@ -113,7 +114,7 @@ class PreferencesForm(forms.Form):
 
 def preference_kinds(user: User) -> list[str]:
     """The kinds a user can choose for: what reaches someone of their kind."""
-    if user.is_staff_member:
+    if access.is_staff(user):
         return [
             Kind.RESPONSE_RECEIVED,
             Kind.COMMENT,
@@ -131,7 +132,7 @@ def preference_kinds(user: User) -> list[str]:
 
 
 def essential_kinds(user: User) -> list[str]:
-    if user.is_staff_member:
+    if access.is_staff(user):
         return [Kind.SIGNING_FAILED, Kind.PASSWORD_RESET]
     return [
         Kind.REQUEST_SENT,

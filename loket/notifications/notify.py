@@ -1,11 +1,13 @@
 """What other apps call when something happens that people should hear about.
 
 Each `notify_*` function is cheap: called inside the caller's action (its
-transaction), it only enqueues one task once the transaction commits, so a
-rolled-back change tells nobody and a web request never renders a thousand
-e-mails. The task (`fan_out`) works out who hears of it, honours the firm's
-on/off switch and each person's preferences, writes the in-app notifications
-and queues the e-mails through `outbox`.
+transaction), it only promises one task, enqueued once the transaction commits,
+so a rolled-back change tells nobody and a web request never renders a thousand
+e-mails. There is one task per kind of news, `tell_<news>(ids…)`, further down
+this module: run by the task worker, it loads what the news is about, works out
+who hears of it and hands them to `tell()`, which honours the firm's on/off
+switch and each person's preferences, writes the in-app notifications and
+queues the e-mails in `outbox` (whose `send_emails` task talks to SMTP).
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -16,9 +18,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
+from django_tasks import task
 
 from loket import access
 from loket.accounts.models import User
+from loket.core.effects import promise
 from loket.entities.models import Entity
 from loket.files.models import FileVersion
 from loket.groups.models import Group, GroupMembership
@@ -45,48 +49,42 @@ def notifications_enabled(firm: EmailSettings | None = None) -> bool:
     return (firm or EmailSettings.load()).notifications_enabled
 
 
-def _later(event: str, *args: Any) -> None:
-    from loket.notifications import tasks
-
-    transaction.on_commit(partial(tasks.fan_out.enqueue, event, *args), robust=True)
-
-
 # The entry points. Call them inside the action that makes the change.
 
 
 def notify_request_sent(request: Request) -> None:
     """The request went out: e-mail every recipient (with the additional
     message and, with a due date, a calendar event)."""
-    _later("request_sent", request.pk)
+    promise(tell_request_sent, request.pk)
 
 
 def notify_request_returned(request: Request, comment: Comment | None = None) -> None:
     """Staff returned the response: tell the recipients, with the comment."""
-    _later("request_returned", request.pk, comment.pk if comment else None)
+    promise(tell_request_returned, request.pk, comment.pk if comment else None)
 
 
 def notify_response_received(request: Request, responder: User | None) -> None:
     """A contact submitted (or said it does not apply): tell the staff who follow
     the request (its creator unless they unfollowed it)."""
-    _later("response_received", request.pk, responder.pk if responder else None)
+    promise(tell_response_received, request.pk, responder.pk if responder else None)
 
 
 def notify_request_completed(request: Request) -> None:
     """Staff accepted the response: tell the recipients."""
-    _later("request_completed", request.pk)
+    promise(tell_request_completed, request.pk)
 
 
 def notify_comment_added(comment: Comment) -> None:
     """A comment: to the other side and the followers; an internal one only
     to staff who follow the request."""
-    _later("comment", comment.pk)
+    promise(tell_comment_added, comment.pk)
 
 
 def notify_access_granted(entity: Entity, users: Iterable[User | Group]) -> None:
     """Access to `entity`: tell each user, or each member of a group."""
     user_ids = [p.pk for p in users if isinstance(p, User)]
     group_ids = [p.pk for p in users if isinstance(p, Group)]
-    _later("access_granted", entity.pk, user_ids, group_ids)
+    promise(tell_access_granted, entity.pk, user_ids, group_ids)
 
 
 def notify_signature_requested(
@@ -95,8 +93,8 @@ def notify_signature_requested(
     """A signature request went out: ask whoever may sign now (in ordered mode
     the first signer). With `users`: it has become their turn (the signer
     before them signed)."""
-    _later(
-        "signature_requested",
+    promise(
+        tell_signature_requested,
         request.pk,
         None if users is None else [user.pk for user in users],
     )
@@ -108,8 +106,8 @@ def notify_document_signed(
     """Everyone involved hears that the document is signed: the staff who
     follow the request and the signers. `attachments`: the versions to attach
     (the signed PDF, a separate evidence record) when the firm chose so."""
-    _later(
-        "document_signed",
+    promise(
+        tell_document_signed,
         request.pk,
         signer.pk if signer else None,
         [version.pk for version in attachments],
@@ -119,10 +117,10 @@ def notify_document_signed(
 def notify_signing_failed(request: Request) -> None:
     """Signing the document failed for good: tell the staff who made the
     request and those who follow it, who can retry."""
-    _later("signing_failed", request.pk)
+    promise(tell_signing_failed, request.pk)
 
 
-# The fan-out, run by the task worker.
+# The fan-out: one task per kind of news, run by the task worker.
 
 
 def channels(users: Iterable[User], kind: str) -> dict[int, str]:
@@ -138,7 +136,7 @@ def channels(users: Iterable[User], kind: str) -> dict[int, str]:
     return {pk: chosen.get(pk, Preference.Channel.IMMEDIATE) for pk in ids}
 
 
-def deliver(
+def tell(
     kind: str,
     users: Iterable[User],
     build: Callable[[User, EmailSettings], Message],
@@ -150,8 +148,10 @@ def deliver(
     force_email: bool = False,
 ) -> int:
     """Tell `users` about one event: an in-app notification each, and an e-mail
-    to those who want it now (or everyone, with `force_email`); those who chose
-    the digest get it there. Returns the number of e-mails queued."""
+    to those who want it now (or everyone, with `force_email`), queued in
+    `outbox` in this transaction and sent by its `send_emails` task after the
+    commit; those who chose the digest get it there. Returns the number of
+    e-mails queued."""
     users = [user for user in users if user.is_active]
     if not users:
         return 0
@@ -229,11 +229,13 @@ def _user(pk: int | None) -> User | None:
     return User.objects.filter(pk=pk).first() if pk else None
 
 
-def _request_sent(request_id: int) -> int:
+@task()
+def tell_request_sent(request_id: int) -> int:
+    """The request went out: every recipient."""
     request = _request(request_id)
     if request is None or request.status == Request.Status.NOT_SENT:
         return 0
-    return deliver(
+    return tell(
         Kind.REQUEST_SENT,
         recipients(request),
         lambda user, firm: emails.request_sent(user, request, firm),
@@ -242,7 +244,9 @@ def _request_sent(request_id: int) -> int:
     )
 
 
-def _request_returned(request_id: int, comment_id: int | None) -> int:
+@task()
+def tell_request_returned(request_id: int, comment_id: int | None) -> int:
+    """Staff returned the response: the recipients, with the comment."""
     request = _request(request_id)
     if request is None:
         return 0
@@ -251,7 +255,7 @@ def _request_returned(request_id: int, comment_id: int | None) -> int:
         if comment_id
         else None
     )
-    return deliver(
+    return tell(
         Kind.REQUEST_RETURNED,
         recipients(request),
         lambda user, firm: emails.request_returned(user, request, comment, firm),
@@ -260,13 +264,15 @@ def _request_returned(request_id: int, comment_id: int | None) -> int:
     )
 
 
-def _response_received(request_id: int, responder_id: int | None) -> int:
+@task()
+def tell_response_received(request_id: int, responder_id: int | None) -> int:
+    """A contact responded: the staff who follow the request."""
     request = _request(request_id)
     if request is None:
         return 0
     responder = _user(responder_id)
     staff = [user for user in followers(request) if user != responder]
-    return deliver(
+    return tell(
         Kind.RESPONSE_RECEIVED,
         staff,
         lambda user, firm: emails.response_received(user, request, responder, firm),
@@ -275,11 +281,13 @@ def _response_received(request_id: int, responder_id: int | None) -> int:
     )
 
 
-def _request_completed(request_id: int) -> int:
+@task()
+def tell_request_completed(request_id: int) -> int:
+    """Staff accepted the response: the recipients."""
     request = _request(request_id)
     if request is None:
         return 0
-    return deliver(
+    return tell(
         Kind.REQUEST_COMPLETED,
         recipients(request),
         lambda user, firm: emails.request_completed(user, request, firm),
@@ -287,7 +295,9 @@ def _request_completed(request_id: int) -> int:
     )
 
 
-def _comment(comment_id: int) -> int:
+@task()
+def tell_comment_added(comment_id: int) -> int:
+    """A comment: the followers, and the recipients unless it is internal."""
     comment = Comment.objects.select_related("author").filter(pk=comment_id).first()
     if comment is None:
         return 0
@@ -304,7 +314,7 @@ def _comment(comment_id: int) -> int:
         if user.pk != comment.author_id and user.pk not in seen:
             seen.add(user.pk)
             audience.append(user)
-    return deliver(
+    return tell(
         Kind.COMMENT,
         audience,
         lambda user, firm: emails.comment_added(user, comment, firm),
@@ -313,13 +323,17 @@ def _comment(comment_id: int) -> int:
     )
 
 
-def _access_granted(entity_id: int, user_ids: list[int], group_ids: list[int]) -> int:
+@task()
+def tell_access_granted(
+    entity_id: int, user_ids: list[int], group_ids: list[int]
+) -> int:
+    """Access to an entity: each user, and each member of the groups."""
     entity = Entity.objects.filter(pk=entity_id).first()
     if entity is None:
         return 0
     members = GroupMembership.objects.filter(group_id__in=group_ids).values("user_id")
     people = User.objects.filter(pk__in=user_ids) | User.objects.filter(pk__in=members)
-    return deliver(
+    return tell(
         Kind.ACCESS_GRANTED,
         people.distinct().order_by("pk"),
         lambda user, firm: emails.access_granted(user, entity, firm),
@@ -328,17 +342,19 @@ def _access_granted(entity_id: int, user_ids: list[int], group_ids: list[int]) -
     )
 
 
-def _signature_requested(request_id: int, user_ids: list[int] | None = None) -> int:
-    from loket.requests.signers import to_remind
-
+@task()
+def tell_signature_requested(request_id: int, user_ids: list[int] | None = None) -> int:
+    """A signature request: whoever may sign now (of `user_ids`, if given)."""
     request = _request(request_id)
     if request is None:
         return 0
     # Judged now: only those whose turn it is still (ordered mode).
     people = [
-        user for user in to_remind(request) if user_ids is None or user.pk in user_ids
+        user
+        for user in signers.to_remind(request)
+        if user_ids is None or user.pk in user_ids
     ]
-    return deliver(
+    return tell(
         Kind.SIGNATURE_REQUESTED,
         people,
         lambda user, firm: emails.signature_requested(user, request, firm),
@@ -347,9 +363,12 @@ def _signature_requested(request_id: int, user_ids: list[int] | None = None) -> 
     )
 
 
-def _document_signed(
+@task()
+def tell_document_signed(
     request_id: int, signer_id: int | None, version_ids: list[int] | None = None
 ) -> int:
+    """A document is signed: the staff who follow the request and the signers,
+    with the `version_ids` attached where they may open them."""
     request = _request(request_id)
     if request is None:
         return 0
@@ -378,13 +397,13 @@ def _document_signed(
         )
 
     # The signers hear it as their request completed, the kind they choose for.
-    return deliver(
+    return tell(
         Kind.DOCUMENT_SIGNED,
         staff,
         partial(build, asked=True),
         request=request,
         actor=signer,
-    ) + deliver(
+    ) + tell(
         Kind.REQUEST_COMPLETED,
         signers,
         partial(build, asked=False),
@@ -393,15 +412,17 @@ def _document_signed(
     )
 
 
-def _signing_failed(request_id: int) -> int:
+@task()
+def tell_signing_failed(request_id: int) -> int:
+    """Signing failed for good: the creator and the staff who follow it."""
     request = _request(request_id)
     if request is None:
         return 0
     people = followers(request)
     creator = request.created_by
-    if creator.is_staff_member and creator not in people:
+    if access.is_staff(creator) and creator not in people:
         people.insert(0, creator)
-    return deliver(
+    return tell(
         Kind.SIGNING_FAILED,
         people,
         lambda user, firm: emails.signing_failed(user, request, firm),
@@ -410,13 +431,14 @@ def _signing_failed(request_id: int) -> int:
     )
 
 
-def _reminder_now(request_id: int, actor_id: int | None) -> int:
+@task()
+def remind_now(request_id: int, actor_id: int | None) -> int:
     """Staff pressed "send a reminder now": every open recipient (a signature
     request's signers whose turn it is), at once."""
     request = _request(request_id)
     if request is None or not request.is_open:
         return 0
-    return deliver(
+    return tell(
         Kind.REMINDER,
         signers.to_remind(request),
         lambda user, firm: emails.reminder(user, [request], firm),
@@ -424,17 +446,3 @@ def _reminder_now(request_id: int, actor_id: int | None) -> int:
         actor=_user(actor_id),
         force_email=True,
     )
-
-
-FAN_OUT: dict[str, Callable[..., int]] = {
-    "request_sent": _request_sent,
-    "request_returned": _request_returned,
-    "response_received": _response_received,
-    "request_completed": _request_completed,
-    "comment": _comment,
-    "access_granted": _access_granted,
-    "signature_requested": _signature_requested,
-    "document_signed": _document_signed,
-    "signing_failed": _signing_failed,
-    "reminder_now": _reminder_now,
-}

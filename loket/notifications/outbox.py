@@ -1,15 +1,15 @@
 """The one way out for e-mail.
 
-`send()` writes the e-mail's log row in the caller's transaction and enqueues
-its delivery once that transaction commits: a rolled-back change sends nothing,
-and a web request never waits on SMTP. `deliver()` (run by the task worker)
-claims rows with one conditional UPDATE, so two workers never send the same
-e-mail, sends them over one SMTP connection, and puts a temporary failure back
-in the queue with back-off (1, 5, 25, 125, 625 minutes); after the last try, or
-on a permanent refusal (5xx for the recipient or the message), the row is
-marked failed with the error. The row is the record: if an enqueue is lost (a
-crash right after the commit, Redis down), `requeue()`, run by the scheduler,
-finds the row and enqueues it again.
+`send()` writes the e-mail's log row in the caller's transaction and, once
+that transaction commits, enqueues the `send_emails` task for it: a rolled-back
+change sends nothing, and a web request never waits on SMTP. The task runs
+`send_queued()`, which claims rows with one conditional UPDATE, so two workers
+never send the same e-mail, sends them over one SMTP connection, and puts a
+temporary failure back in the queue with back-off (1, 5, 25, 125, 625 minutes);
+after the last try, or on a permanent refusal (5xx for the recipient or the
+message), the row is marked failed with the error. The row is the record: if an
+enqueue is lost (a crash right after the commit, Redis down), `requeue()`, run
+by the scheduler, finds the row and enqueues it again.
 """
 
 import base64
@@ -30,6 +30,7 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from loket.accounts.models import User
 from loket.audit.actions import Entry, record_many
@@ -174,16 +175,20 @@ def send_many(
 
 
 def enqueue(ids: list[int], run_after: datetime | None = None) -> None:
-    """Hand rows to the task queue. A backend that cannot defer (the immediate
-    one) leaves a later retry to `requeue()`."""
-    from loket.notifications import tasks
-
-    task = tasks.deliver
+    """Hand rows to the `send_emails` task. A backend that cannot defer (the
+    immediate one) leaves a later retry to `requeue()`."""
+    sending = send_emails
     if run_after is not None:
-        if not task.get_backend().supports_defer:
+        if not sending.get_backend().supports_defer:
             return
-        task = task.using(run_after=run_after)
-    task.enqueue(ids)
+        sending = sending.using(run_after=run_after)
+    sending.enqueue(ids)
+
+
+@task()
+def send_emails(ids: list[int]) -> int:
+    """Send the queued e-mails `ids` that are due (see `send_queued`)."""
+    return send_queued(ids)
 
 
 def _claim(ids: Sequence[int]) -> list[OutgoingEmail]:
@@ -246,8 +251,9 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def deliver(ids: Sequence[int]) -> int:
-    """Send the due rows among `ids`; return how many went out."""
+def send_queued(ids: Sequence[int]) -> int:
+    """Send the due rows among `ids` over one SMTP connection; return how many
+    went out."""
     rows = _claim(ids)
     if not rows:
         return 0
@@ -354,8 +360,6 @@ def _record(sent: list[OutgoingEmail], failed: list[OutgoingEmail]) -> None:
 def requeue() -> int:
     """Enqueue again what the queue lost or could not defer: due rows nobody
     picked up, and rows whose worker died while sending them. Returns how many."""
-    from loket.notifications import tasks
-
     now = timezone.now()
     with transaction.atomic():
         stale = OutgoingEmail.objects.filter(
@@ -366,7 +370,7 @@ def requeue() -> int:
             status=OutgoingEmail.Status.QUEUED, next_attempt_at=now
         )
     lost = Q(next_attempt_at__lte=now - LOST_AFTER, enqueued_at__lte=now - LOST_AFTER)
-    if not tasks.deliver.get_backend().supports_defer:
+    if not send_emails.get_backend().supports_defer:
         lost |= Q(next_attempt_at__lte=now, attempts__gt=0)
     lost |= Q(pk__in=released)
     waiting = OutgoingEmail.objects.filter(lost, status=OutgoingEmail.Status.QUEUED)

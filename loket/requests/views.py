@@ -21,6 +21,7 @@ from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
+from loket.entities.tabs import open_tab
 from loket.files.models import File
 from loket.notifications.actions import is_following
 from loket.requests import actions, signers
@@ -92,9 +93,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
     return render(request, "requests/list.html", context)
 
 
-def activities_tab(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
-    """The entity's Activities tab: the same list for one entity. `context` is
-    the tab's (entities.tabs.entity_page), access already checked."""
+def activities_tab(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
+    """The entity's Activities tab: the same list for one entity."""
+    context = open_tab(request, entity_uuid, "activities")
     user = signed_in_user(request)
     entity, caps = context["entity"], context["caps"]
     requests = access.visible_requests(user, entity, held=caps)

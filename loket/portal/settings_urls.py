@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.core import views
+from loket.portal import views
 
 app_name = "settings"
 

@@ -1,3 +1,6 @@
+"""What every page's frame shows: the firm's name, the staff menu and the
+notification bell."""
+
 from collections.abc import Callable
 from typing import Any
 
@@ -7,7 +10,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from loket import access
+from loket.access import Capability
 from loket.accounts.models import User
+from loket.notifications.models import Notification
+from loket.portal.views import settings_sections
 
 
 def _always(held: frozenset[str]) -> bool:
@@ -15,14 +22,10 @@ def _always(held: frozenset[str]) -> bool:
 
 
 def _may_see_contacts(held: frozenset[str]) -> bool:
-    from loket.access import Capability
-
     return Capability.CONTACTS_VIEW in held
 
 
 def _has_settings(held: frozenset[str]) -> bool:
-    from loket.core.views import settings_sections
-
     return bool(settings_sections(held))
 
 
@@ -38,8 +41,6 @@ STAFF_MENU: list[tuple[str, Any, Callable[[frozenset[str]], bool]]] = [
 
 
 def _menu(request: HttpRequest, user: User) -> list[dict[str, Any]]:
-    from loket import access
-
     held = access.firm_capabilities(user)  # once for the whole menu
     items = []
     for name, label, shown in STAFF_MENU:
@@ -55,8 +56,6 @@ def _menu(request: HttpRequest, user: User) -> list[dict[str, Any]]:
 
 
 def _unread(user: User) -> int:
-    from loket.notifications.models import Notification
-
     # One indexed query, counting at most 100: the bell shows "99+" beyond.
     return Notification.objects.unread().filter(user=user).values("pk")[:100].count()
 
