@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from loket.accounts.models import User
 from loket.entities.models import Entity
 from loket.groups.models import Group, GroupMembership
-from loket.notifications import emails, notify
+from loket.notifications import emails, notify, tasks
 from loket.notifications.actions import follow_request
 from loket.notifications.models import (
     EmailSettings,
@@ -59,6 +59,18 @@ def test_a_sent_request_emails_each_recipient_once(
 ) -> None:
     request = make_request(entity, staff_reader, [contact, group_contact])
     run(notify.notify_request_sent, request)
+    assert addresses() == sorted([contact.email, group_contact.email])
+    assert Notification.objects.filter(kind=Kind.REQUEST_SENT).count() == 2
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_fan_out_queued_by_the_earlier_release_still_tells_everyone(
+    run: Any, entity: Entity, staff_reader: User, contact: User, group_contact: User
+) -> None:
+    """A queue drained by a new worker after an upgrade: the string-keyed task
+    of the earlier release runs the task that replaced it."""
+    request = make_request(entity, staff_reader, [contact, group_contact])
+    run(tasks.fan_out.enqueue, "request_sent", request.pk)
     assert addresses() == sorted([contact.email, group_contact.email])
     assert Notification.objects.filter(kind=Kind.REQUEST_SENT).count() == 2
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
