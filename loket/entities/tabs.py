@@ -20,10 +20,14 @@ TABS = [
 ]
 
 
-def entity_page(user: User, entity: Entity, tab: str) -> dict[str, Any]:
+def entity_page(
+    user: User, entity: Entity, tab: str, caps: frozenset[str] | None = None
+) -> dict[str, Any]:
     """Template context for a tab of `entity`: the tabs `user` may open, the one
-    shown, and the capabilities `user` holds there (one query)."""
-    caps = access.entity_capabilities(user, entity)
+    shown, and the capabilities `user` holds there (`caps` when the page has
+    read them already, else one query)."""
+    if caps is None:
+        caps = access.entity_capabilities(user, entity)
     return {
         "entity": entity,
         "tab": tab,
