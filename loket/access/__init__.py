@@ -15,6 +15,8 @@ The modules behind this face:
 - `visibility`: the `visible_*` querysets;
 - `people`: who holds a capability on an entity, and the roles one holds there;
 - `sharing`: the sharing rule;
+- `files`: the files' rules (who may upload, limit a file, restore a version;
+  who a limited file can be shared with; a clash with a hidden file);
 - `lookups`: `fetch`, the shape of each app's `get_<thing>_for_user`.
 """
 
@@ -28,6 +30,13 @@ from loket.access.capabilities import (
     Capability,
     Held,
     UnknownCapability,
+)
+from loket.access.files import (
+    clash_answer,
+    may_limit,
+    may_restore_version,
+    may_upload,
+    people_to_share_with,
 )
 from loket.access.grants import (
     MANY_ASSIGNMENTS,
@@ -80,6 +89,7 @@ __all__ = [
     "UnknownCapability",
     "assignable_client_entities",
     "can",
+    "clash_answer",
     "contacts_with_access",
     "entities_with",
     "entity_capabilities",
@@ -90,6 +100,10 @@ __all__ = [
     "is_staff",
     "may_hand_out",
     "may_hand_out_firm_wide",
+    "may_limit",
+    "may_restore_version",
+    "may_upload",
+    "people_to_share_with",
     "people_with",
     "require",
     "roles_of",
