@@ -159,6 +159,26 @@ def test_list_uses_a_bounded_number_of_queries(
     assert _list_queries(client) == small
 
 
+@pytest.mark.parametrize(
+    ("persona", "page", "most"),
+    # Measured, session and menu included (before the capabilities were read
+    # once per page: 11, 11 and 10).
+    [("firm_admin", "", 10), ("firm_admin", "edit/", 10), ("contact", "", 9)],
+)
+def test_the_entity_pages_read_the_capabilities_once(
+    request: pytest.FixtureRequest,
+    client_for: ClientFor,
+    entity: Entity,
+    persona: str,
+    page: str,
+    most: int,
+) -> None:
+    client = client_for(request.getfixturevalue(persona))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/entities/{entity.uuid}/{page}").status_code == 200
+    assert len(queries) <= most
+
+
 # New → Entity.
 
 

@@ -16,6 +16,8 @@ The modules behind this face:
 - `people`: who holds a capability on an entity, and the roles one holds there;
 - `sharing`: the sharing rule;
 - `requests`: who may create, manage, answer and follow file requests;
+- `files`: the files' rules (who may upload, limit a file, restore a version;
+  who a limited file can be shared with; a clash with a hidden file);
 - `lookups`: `fetch` and `fetch_firm_wide`, the shape of each app's
   `get_<thing>_for_user`.
 """
@@ -30,6 +32,13 @@ from loket.access.capabilities import (
     Capability,
     Held,
     UnknownCapability,
+)
+from loket.access.files import (
+    clash_answer,
+    may_limit,
+    may_restore_version,
+    may_upload,
+    people_to_share_with,
 )
 from loket.access.grants import (
     MANY_ASSIGNMENTS,
@@ -100,6 +109,7 @@ __all__ = [
     "UnknownCapability",
     "assignable_client_entities",
     "can",
+    "clash_answer",
     "contacts_with_access",
     "creatable_entities",
     "entities_with",
@@ -118,14 +128,18 @@ __all__ = [
     "may_follow",
     "may_hand_out",
     "may_hand_out_firm_wide",
+    "may_limit",
     "may_manage_reminders",
     "may_manage_request",
     "may_remind",
     "may_respond",
     "may_respond_now",
+    "may_restore_version",
     "may_review",
     "may_send_request",
+    "may_upload",
     "may_use_internal_comments",
+    "people_to_share_with",
     "people_with",
     "require",
     "roles_of",

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -17,6 +16,7 @@ from loket.api.auth import caller
 from loket.api.common import Page, changes
 from loket.api.schemas import PatchSchema
 from loket.entities import actions
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 
 router = Router(tags=["entities"])
@@ -69,11 +69,6 @@ class EntityPatch(PatchSchema):
     notes: str | None = None
 
 
-def _visible(request: HttpRequest, entity_uuid: UUID) -> tuple[User, Entity]:
-    user = caller(request)
-    return user, get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-
-
 @router.get("", response=list[EntityOut])
 @paginate(Page)
 def list_entities(
@@ -101,7 +96,8 @@ def create_entity(request: HttpRequest, payload: EntityIn) -> Entity:
 
 @router.get("/{entity_uuid}", response=EntityOut)
 def get_entity(request: HttpRequest, entity_uuid: UUID) -> Entity:
-    return get_object_or_404(access.visible_entities(caller(request)), uuid=entity_uuid)
+    entity, _caps = get_entity_for_user(caller(request), entity_uuid)
+    return entity
 
 
 @router.patch("/{entity_uuid}", response=EntityOut)
@@ -109,21 +105,25 @@ def update_entity(
     request: HttpRequest, entity_uuid: UUID, payload: EntityPatch
 ) -> Entity:
     """Change the fields given; the others stay as they are."""
-    user, entity = _visible(request, entity_uuid)
-    access.require(access.can(user, Capability.ENTITY_EDIT, entity))
+    user = caller(request)
+    entity, _caps = get_entity_for_user(user, entity_uuid, need=Capability.ENTITY_EDIT)
     return actions.update_entity(entity, actor=user, **changes(payload))
 
 
 @router.post("/{entity_uuid}/archive", response=EntityOut)
 def archive_entity(request: HttpRequest, entity_uuid: UUID) -> Entity:
     """Archive the entity: it stays, with its history, but is no longer active."""
-    user, entity = _visible(request, entity_uuid)
-    access.require(access.can(user, Capability.ENTITIES_MANAGE))
+    user = caller(request)
+    entity, _caps = get_entity_for_user(
+        user, entity_uuid, need=Capability.ENTITIES_MANAGE
+    )
     return actions.archive_entity(entity, actor=user)
 
 
 @router.post("/{entity_uuid}/restore", response=EntityOut)
 def restore_entity(request: HttpRequest, entity_uuid: UUID) -> Entity:
-    user, entity = _visible(request, entity_uuid)
-    access.require(access.can(user, Capability.ENTITIES_MANAGE))
+    user = caller(request)
+    entity, _caps = get_entity_for_user(
+        user, entity_uuid, need=Capability.ENTITIES_MANAGE
+    )
     return actions.restore_entity(entity, actor=user)

@@ -14,7 +14,6 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -23,6 +22,7 @@ from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import signed_in_user
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 
 # A tab's page: (request, entity_uuid) -> response.
@@ -73,7 +73,7 @@ def urlpatterns() -> list[URLPattern]:
 
 
 def entity_page(
-    user: User, entity: Entity, tab: str, *, caps: frozenset[str] | None = None
+    user: User, entity: Entity, tab: str, caps: frozenset[str] | None = None
 ) -> dict[str, Any]:
     """Template context for a tab of `entity`: the tabs `user` may open, the one
     shown, and the capabilities `user` holds there (one query, none when the
@@ -104,7 +104,5 @@ def open_tab(request: HttpRequest, entity_uuid: UUID, tab: str) -> dict[str, Any
     """The context of one tab of a visible entity (see `entity_page`): 404
     outside, 403 without the tab's capability."""
     user = signed_in_user(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    context = entity_page(user, entity, tab)
-    access.require(tab_capability(tab) in context["caps"])
-    return context
+    entity, caps = get_entity_for_user(user, entity_uuid, need=tab_capability(tab))
+    return entity_page(user, entity, tab, caps=caps)

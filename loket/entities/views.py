@@ -8,17 +8,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loket import access
 from loket.access import Capability
-from loket.accounts.models import User
 from loket.core.http import signed_in_user
 from loket.entities import actions
 from loket.entities.forms import EntityForm
-from loket.entities.models import Entity
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.tabs import entity_page, open_tab
 
 PAGE_SIZE = 50
@@ -29,10 +28,6 @@ STATES = {
     "archived": Q(archived_at__isnull=False),
     "all": Q(),
 }
-
-
-def _visible_entity(user: User, entity_uuid: UUID) -> Entity:
-    return get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
 
 
 def entity_list(request: HttpRequest) -> HttpResponse:
@@ -74,16 +69,20 @@ def entity_create(request: HttpRequest) -> HttpResponse:
 
 def entity_overview(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     context = open_tab(request, entity_uuid, "overview")
-    context["can_manage"] = access.can(
-        signed_in_user(request), Capability.ENTITIES_MANAGE
+    caps = context["caps"]
+    # Firm-wide capabilities are among those held on the entity.
+    context["can_manage"] = Capability.ENTITIES_MANAGE in caps
+    context["has_actions"] = (
+        Capability.ENTITY_EDIT in caps
+        or Capability.ENTITY_SHARE in caps
+        or context["can_manage"]
     )
     return render(request, "entities/overview.html", context)
 
 
 def entity_edit(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    entity = _visible_entity(user, entity_uuid)
-    access.require(access.can(user, Capability.ENTITY_EDIT, entity))
+    entity, caps = get_entity_for_user(user, entity_uuid, need=Capability.ENTITY_EDIT)
     form = EntityForm(request.POST or None, entity=entity)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,15 +92,17 @@ def entity_edit(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect(entity)
-    context = entity_page(user, entity, "overview") | {"form": form}
+    context = entity_page(user, entity, "overview", caps) | {"form": form}
     status = 400 if form.errors else 200
     return render(request, "entities/edit.html", context, status=status)
 
 
 def _manage(request: HttpRequest, entity_uuid: UUID, archive: bool) -> HttpResponse:
     user = signed_in_user(request)
-    entity = _visible_entity(user, entity_uuid)
-    access.require(access.can(user, Capability.ENTITIES_MANAGE))
+    # Firm-wide capabilities are among those held on the entity.
+    entity, _caps = get_entity_for_user(
+        user, entity_uuid, need=Capability.ENTITIES_MANAGE
+    )
     if archive:
         actions.archive_entity(entity, actor=user)
         messages.success(request, _("The entity has been archived."))

@@ -13,7 +13,6 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -25,10 +24,20 @@ from loket.accounts.models import User
 from loket.api.auth import caller
 from loket.api.common import Page, unknown
 from loket.api.schemas import PersonRef
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 from loket.files import actions, s3_uploads, storage
+from loket.files.lookups import (
+    clashing_file,
+    get_file_for_user,
+    get_files_entity_for_user,
+    get_finished_upload,
+    get_folder_for_user,
+    get_trashed_file_for_user,
+    get_trashed_folder_for_user,
+    get_version_for_user,
+)
 from loket.files.models import File, FileVersion, Folder, Upload
-from loket.files.people import clash_answer, may_limit
 
 router = Router(tags=["files"])
 
@@ -178,38 +187,7 @@ def _current(file: File) -> FileVersion:
     return version
 
 
-# Fetching through access.
-
-
-def _files_entity(user: User, entity_uuid: UUID) -> tuple[Entity, frozenset[str]]:
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    caps = access.entity_capabilities(user, entity)
-    if Capability.FILES_VIEW not in caps:
-        raise Http404
-    return entity, caps
-
-
-def _file(user: User, file_uuid: UUID) -> tuple[File, frozenset[str]]:
-    file = get_object_or_404(
-        access.visible_files(user).select_related(
-            "entity", "folder", "created_by", "current_version"
-        ),
-        uuid=file_uuid,
-    )
-    return file, access.entity_capabilities(user, file.entity)
-
-
-def _folder(
-    user: User, folder_uuid: UUID, *, trashed: bool = False
-) -> tuple[Folder, frozenset[str]]:
-    folder = get_object_or_404(
-        Folder.objects.filter(
-            entity__in=access.entities_with(user, Capability.FILES_VIEW),
-            deleted_at__isnull=not trashed,
-        ).select_related("entity", "parent"),
-        uuid=folder_uuid,
-    )
-    return folder, access.entity_capabilities(user, folder.entity)
+# What a body names.
 
 
 def _target_folder(
@@ -224,13 +202,6 @@ def _target_folder(
     if folder is None:
         raise unknown(field, _("There is no such folder."))
     return folder
-
-
-def _upload(user: User, entity: Entity, upload_uuid: UUID) -> Upload:
-    found = Upload.objects.filter(uuid=upload_uuid, owner=user, entity=entity).first()
-    if found is None:
-        raise unknown("upload", _("There is no such upload."))
-    return found
 
 
 def _with_file(file: File) -> File:
@@ -249,10 +220,10 @@ def list_files(
 ) -> QuerySet[File]:
     """The files the caller sees in the entity's top folder, or in `folder`."""
     user = caller(request)
-    entity, _caps = _files_entity(user, entity_uuid)
+    entity, caps = get_files_entity_for_user(user, entity_uuid)
     place = _target_folder(entity, folder, "folder") if folder else None
     return (
-        access.visible_files(user, entity)
+        access.visible_files(user, entity, caps=caps)
         .filter(folder=place)
         .select_related("folder", "created_by", "current_version")
         .order_by("name", "pk")
@@ -265,11 +236,13 @@ def add_file(request: HttpRequest, entity_uuid: UUID, payload: FileIn) -> File:
     409 unless `on_clash` says "version" (a new version of it) or "copy"
     (kept as "name (2).ext")."""
     user = caller(request)
-    entity, caps = _files_entity(user, entity_uuid)
-    access.require(Capability.FILES_CREATE in caps)
-    upload = _upload(user, entity, payload.upload)
+    entity, caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.FILES_CREATE
+    )
+    upload = get_finished_upload(user, payload.upload)
     folder = _target_folder(entity, payload.folder, "folder")
-    on_clash = clash_answer(user, entity, folder, upload.filename, payload.on_clash)
+    clash = clashing_file(entity, folder, upload.filename)
+    on_clash = access.clash_answer(user, entity, caps, clash, payload.on_clash)
     version = actions.add_upload(
         entity,
         actor=user,
@@ -288,7 +261,7 @@ def list_folders(
 ) -> QuerySet[Folder]:
     """The folders in the entity's top folder, or in `parent`."""
     user = caller(request)
-    entity, _caps = _files_entity(user, entity_uuid)
+    entity, _caps = get_files_entity_for_user(user, entity_uuid)
     place = _target_folder(entity, parent, "parent") if parent else None
     return (
         Folder.objects.filter(entity=entity, parent=place, deleted_at__isnull=True)
@@ -300,8 +273,9 @@ def list_folders(
 @router.post("/entities/{entity_uuid}/folders", response={201: FolderOut})
 def create_folder(request: HttpRequest, entity_uuid: UUID, payload: FolderIn) -> Folder:
     user = caller(request)
-    entity, caps = _files_entity(user, entity_uuid)
-    access.require(Capability.FILES_CREATE in caps)
+    entity, _caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.FILES_CREATE
+    )
     parent = _target_folder(entity, payload.parent, "parent")
     return actions.create_folder(entity, actor=user, name=payload.name, parent=parent)
 
@@ -311,8 +285,9 @@ def create_folder(request: HttpRequest, entity_uuid: UUID, payload: FolderIn) ->
 def list_trash(request: HttpRequest, entity_uuid: UUID) -> QuerySet[File]:
     """Files in the entity's trash (for those who manage its content)."""
     user = caller(request)
-    entity, caps = _files_entity(user, entity_uuid)
-    access.require(Capability.CONTENT_MANAGE in caps)
+    entity, _caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.CONTENT_MANAGE
+    )
     return (
         File.objects.in_trash()
         .filter(entity=entity)
@@ -331,8 +306,9 @@ def empty_trash(request: HttpRequest, entity_uuid: UUID) -> EmptiedOut:
     """Remove everything in the trash for good; files attached to a request
     stay (`kept`)."""
     user = caller(request)
-    entity, caps = _files_entity(user, entity_uuid)
-    access.require(Capability.CONTENT_MANAGE in caps)
+    entity, _caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.CONTENT_MANAGE
+    )
     removed, kept = actions.empty_trash(entity, actor=user)
     return EmptiedOut(removed=removed, kept=kept)
 
@@ -342,7 +318,7 @@ def empty_trash(request: HttpRequest, entity_uuid: UUID) -> EmptiedOut:
 
 @router.get("/files/{file_uuid}", response=FileDetailOut)
 def get_file(request: HttpRequest, file_uuid: UUID) -> File:
-    file, _caps = _file(caller(request), file_uuid)
+    file, _caps = get_file_for_user(caller(request), file_uuid)
     return file
 
 
@@ -351,12 +327,12 @@ def update_file(request: HttpRequest, file_uuid: UUID, payload: FilePatch) -> Fi
     """Rename and move need `entity.edit`; limiting is for the file's creator
     and those who manage the entity's content."""
     user = caller(request)
-    file, caps = _file(user, file_uuid)
+    file, caps = get_file_for_user(user, file_uuid)
     given = payload.model_dump(exclude_unset=True)
     if "name" in given or "folder" in given:
         access.require(Capability.ENTITY_EDIT in caps)
     if "limited" in given:
-        access.require(may_limit(user, file, caps))
+        access.require(access.may_limit(user, file, caps))
     folder = (
         _target_folder(file.entity, given["folder"], "folder")
         if "folder" in given
@@ -376,8 +352,7 @@ def update_file(request: HttpRequest, file_uuid: UUID, payload: FilePatch) -> Fi
 def delete_file(request: HttpRequest, file_uuid: UUID) -> None:
     """Move the file to the entity's trash."""
     user = caller(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.CONTENT_DELETE in caps)
+    file, _caps = get_file_for_user(user, file_uuid, need=Capability.CONTENT_DELETE)
     actions.delete_file(file, actor=user)
 
 
@@ -385,13 +360,7 @@ def delete_file(request: HttpRequest, file_uuid: UUID) -> None:
 def restore_file(request: HttpRequest, file_uuid: UUID) -> File:
     """Bring a file back from the trash (for those who manage the content)."""
     user = caller(request)
-    file = get_object_or_404(
-        File.objects.in_trash().filter(
-            entity__in=access.entities_with(user, Capability.FILES_VIEW)
-        ),
-        uuid=file_uuid,
-    )
-    access.require(access.can(user, Capability.CONTENT_MANAGE, file.entity))
+    file, _caps = get_trashed_file_for_user(user, file_uuid)
     actions.restore_file(file, actor=user)
     return _with_file(file)
 
@@ -401,12 +370,10 @@ def share_file(request: HttpRequest, file_uuid: UUID, payload: SharedWithIn) -> 
     """Whom a limited file is shared with: the list replaces the former one.
     Each person must see the entity's files."""
     user = caller(request)
-    file, caps = _file(user, file_uuid)
-    access.require(may_limit(user, file, caps))
+    file, caps = get_file_for_user(user, file_uuid)
+    access.require(access.may_limit(user, file, caps))
     wanted = set(payload.people)
-    people = list(
-        access.people_with(file.entity, Capability.FILES_VIEW).filter(uuid__in=wanted)
-    )
+    people = list(access.people_to_share_with(file).filter(uuid__in=wanted))
     if len(people) != len(wanted):
         raise unknown(
             "people", _("Someone in the list cannot see this entity's files.")
@@ -431,7 +398,7 @@ def _serve(user: User, version: FileVersion) -> HttpResponseBase:
 def download_file(request: HttpRequest, file_uuid: UUID) -> HttpResponseBase:
     """The bytes of the current version (recorded in the history)."""
     user = caller(request)
-    file, _caps = _file(user, file_uuid)
+    file, _caps = get_file_for_user(user, file_uuid)
     version = _current(file)
     version.file = file
     return _serve(user, version)
@@ -440,7 +407,7 @@ def download_file(request: HttpRequest, file_uuid: UUID) -> HttpResponseBase:
 @router.get("/files/{file_uuid}/versions", response=list[VersionOut])
 @paginate(Page)
 def list_versions(request: HttpRequest, file_uuid: UUID) -> QuerySet[FileVersion]:
-    file, _caps = _file(caller(request), file_uuid)
+    file, _caps = get_file_for_user(caller(request), file_uuid)
     return file.versions.select_related("uploaded_by", "restored_from").order_by(
         "-number"
     )
@@ -452,20 +419,9 @@ def add_version(
 ) -> FileVersion:
     """A finished upload becomes the file's newest version."""
     user = caller(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.FILES_CREATE in caps)
-    upload = _upload(user, file.entity, payload.upload)
+    file, _caps = get_file_for_user(user, file_uuid, need=Capability.FILES_CREATE)
+    upload = get_finished_upload(user, payload.upload)
     return actions.add_version_from_upload(file, actor=user, upload=upload)
-
-
-def _file_version(user: User, file_uuid: UUID, version_uuid: UUID) -> FileVersion:
-    file, _caps = _file(user, file_uuid)
-    version = get_object_or_404(
-        file.versions.select_related("uploaded_by", "restored_from"),
-        uuid=version_uuid,
-    )
-    version.file = file
-    return version
 
 
 @router.get("/files/{file_uuid}/versions/{version_uuid}/download")
@@ -473,7 +429,8 @@ def download_version(
     request: HttpRequest, file_uuid: UUID, version_uuid: UUID
 ) -> HttpResponseBase:
     user = caller(request)
-    return _serve(user, _file_version(user, file_uuid, version_uuid))
+    version, _caps = get_version_for_user(user, version_uuid, file_uuid=file_uuid)
+    return _serve(user, version)
 
 
 @router.post(
@@ -484,8 +441,9 @@ def restore_version(
 ) -> FileVersion:
     """Make an older version current again, as a new version."""
     user = caller(request)
-    version = _file_version(user, file_uuid, version_uuid)
-    access.require(access.can(user, Capability.FILES_CREATE, version.file.entity))
+    version, _caps = get_version_for_user(
+        user, version_uuid, need=Capability.FILES_CREATE, file_uuid=file_uuid
+    )
     return actions.restore_version(version, actor=user)
 
 
@@ -494,7 +452,7 @@ def restore_version(
 
 @router.get("/folders/{folder_uuid}", response=FolderOut)
 def get_folder(request: HttpRequest, folder_uuid: UUID) -> Folder:
-    folder, _caps = _folder(caller(request), folder_uuid)
+    folder, _caps = get_folder_for_user(caller(request), folder_uuid)
     return folder
 
 
@@ -503,8 +461,7 @@ def update_folder(
     request: HttpRequest, folder_uuid: UUID, payload: FolderPatch
 ) -> Folder:
     user = caller(request)
-    folder, caps = _folder(user, folder_uuid)
-    access.require(Capability.ENTITY_EDIT in caps)
+    folder, _caps = get_folder_for_user(user, folder_uuid, need=Capability.ENTITY_EDIT)
     given = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
         if "parent" in given:
@@ -519,25 +476,25 @@ def update_folder(
 def delete_folder(request: HttpRequest, folder_uuid: UUID) -> None:
     """Move the folder and what is in it to the trash."""
     user = caller(request)
-    folder, caps = _folder(user, folder_uuid)
-    access.require(Capability.CONTENT_DELETE in caps)
+    folder, _caps = get_folder_for_user(
+        user, folder_uuid, need=Capability.CONTENT_DELETE
+    )
     actions.delete_folder(folder, actor=user)
 
 
 @router.post("/folders/{folder_uuid}/restore", response=FolderOut)
 def restore_folder(request: HttpRequest, folder_uuid: UUID) -> Folder:
     user = caller(request)
-    folder, caps = _folder(user, folder_uuid, trashed=True)
-    access.require(Capability.CONTENT_MANAGE in caps)
+    folder, _caps = get_trashed_folder_for_user(user, folder_uuid)
     return actions.restore_folder(folder, actor=user)
 
 
 # /api/v1/s3-uploads/: large uploads straight from the browser to the S3 bucket
 # by multipart upload (`loket.files.s3_uploads`), when the files are stored on
 # S3; elsewhere these answer 422 and the tus endpoint is the way. Begin (the
-# same rule as tus: `files.create` or `activities.create` on the entity), ask
-# for pre-signed part URLs, PUT each part to the bucket, finish; then commit the
-# upload's uuid like a tus upload (e.g. POST /api/v1/entities/{uuid}/files).
+# same rule as tus: `access.may_upload`), ask for pre-signed part URLs, PUT each
+# part to the bucket, finish; then commit the upload's uuid like a tus upload
+# (e.g. POST /api/v1/entities/{uuid}/files).
 
 
 s3_router = Router(tags=["uploads"])
@@ -593,11 +550,8 @@ def begin(request: HttpRequest, payload: BeginIn) -> BeginOut:
     """Start a direct upload of `size` bytes; checked for name, type and size
     before any byte is sent."""
     user = caller(request)
-    entity = access.visible_entities(user).filter(uuid=payload.entity).first()
-    if entity is None:
-        raise Http404
-    caps = access.entity_capabilities(user, entity)
-    access.require(bool(caps & {Capability.FILES_CREATE, Capability.ACTIVITIES_CREATE}))
+    entity, caps = get_entity_for_user(user, payload.entity)
+    access.require(access.may_upload(caps))
     plan = s3_uploads.begin(
         entity, actor=user, filename=payload.filename, length=payload.size
     )

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.http import http_date
@@ -39,6 +39,7 @@ from ninja.utils import check_csrf
 from loket import access
 from loket.accounts.api_tokens import user_for_token
 from loket.accounts.models import User
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 from loket.files import storage, uploads
 from loket.files.models import Upload
@@ -155,9 +156,8 @@ def _create(request: HttpRequest, user: User) -> HttpResponse:
     filename = metadata.get("filename") or metadata.get("name") or ""
     if not filename:
         raise TusError(400, _("The upload has no file name."))
-    entity = _entity(user, metadata.get("entity", ""))
-    caps = access.entity_capabilities(user, entity)
-    if not caps & {access.Capability.FILES_CREATE, access.Capability.ACTIVITIES_CREATE}:
+    entity, caps = _entity(user, metadata.get("entity", ""))
+    if not access.may_upload(caps):
         raise TusError(403, _("You may not upload files to this entity."))
     try:
         name = uploads.check_upload(filename, length)
@@ -191,15 +191,13 @@ def _printable(value: str | None) -> str:
     return "".join(char for char in value or "" if char.isprintable())[:255]
 
 
-def _entity(user: User, raw: str) -> Entity:
+def _entity(user: User, raw: str) -> tuple[Entity, frozenset[str]]:
+    """The entity named in the metadata and what `user` holds there; 404 when
+    they do not see it."""
     try:
-        entity_uuid = uuid.UUID(raw)
-    except ValueError:
+        return get_entity_for_user(user, uuid.UUID(raw))
+    except (ValueError, Http404):
         raise TusError(404, "Not Found") from None
-    entity = access.visible_entities(user).filter(uuid=entity_uuid).first()
-    if entity is None:
-        raise TusError(404, "Not Found")
-    return entity
 
 
 def _metadata(header: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from django.http import (
     HttpResponseBase,
     JsonResponse,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 from loket.entities.tabs import entity_page
 from loket.files import actions, scanning, storage, uploads
@@ -40,66 +41,22 @@ from loket.files.forms import (
     UploadForm,
     VersionUploadForm,
 )
+from loket.files.lookups import (
+    UnknownUpload,
+    clashing_file,
+    get_file_for_user,
+    get_files_entity_for_user,
+    get_finished_upload,
+    get_folder_for_user,
+    get_trashed_file_for_user,
+    get_trashed_folder_for_user,
+    get_version_for_user,
+)
 from loket.files.models import File, FileVersion, Folder, Upload
-from loket.files.people import clash_answer, may_limit
 from loket.files.tree import Tree, tree_of
 
 PAGE_SIZE = 100
 VERSIONS_SHOWN = 100
-
-
-# Fetching through access: out of scope is a 404, a missing capability a 403.
-
-
-def _entity(user: User, entity_uuid: UUID) -> tuple[Entity, frozenset[str]]:
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    caps = access.entity_capabilities(user, entity)
-    if Capability.FILES_VIEW not in caps:
-        raise Http404
-    return entity, caps
-
-
-def _file(user: User, file_uuid: UUID) -> tuple[File, frozenset[str]]:
-    file = get_object_or_404(
-        access.visible_files(user).select_related("entity", "folder"), uuid=file_uuid
-    )
-    return file, access.entity_capabilities(user, file.entity)
-
-
-def _trashed_file(user: User, file_uuid: UUID) -> tuple[File, frozenset[str]]:
-    """A file in the trash of an entity whose files `user` sees; only those who
-    manage the entity's content may act on it (403)."""
-    file = get_object_or_404(
-        File.objects.in_trash()
-        .filter(entity__in=access.entities_with(user, Capability.FILES_VIEW))
-        .select_related("entity", "folder"),
-        uuid=file_uuid,
-    )
-    caps = access.entity_capabilities(user, file.entity)
-    access.require(Capability.CONTENT_MANAGE in caps)
-    return file, caps
-
-
-def _folder(
-    user: User, folder_uuid: UUID, *, trashed: bool = False
-) -> tuple[Folder, frozenset[str]]:
-    folder = get_object_or_404(
-        Folder.objects.filter(
-            entity__in=access.entities_with(user, Capability.FILES_VIEW),
-            deleted_at__isnull=not trashed,
-        ).select_related("entity", "parent"),
-        uuid=folder_uuid,
-    )
-    return folder, access.entity_capabilities(user, folder.entity)
-
-
-def _version(user: User, version_uuid: UUID) -> FileVersion:
-    return get_object_or_404(
-        FileVersion.objects.filter(file__in=access.visible_files(user)).select_related(
-            "file__entity"
-        ),
-        uuid=version_uuid,
-    )
 
 
 # Where to go after a button.
@@ -142,7 +99,7 @@ def listing(
     """What the tab's list shows for `folder`: its folders, then a page of its
     files. A fixed number of queries, whatever the number of items."""
     files = (
-        access.visible_files(user, entity)
+        access.visible_files(user, entity, caps=caps)
         .filter(folder=folder)
         .select_related("current_version__uploaded_by")
         .order_by("name", "pk")
@@ -157,21 +114,30 @@ def listing(
         "page": page,
         "here": tab_url(entity, folder),
         "user_pk": user.pk,
+        # The rows' Change menu holds renaming and moving, and the trash.
+        "may_change": Capability.ENTITY_EDIT in caps
+        or Capability.CONTENT_DELETE in caps,
     }
 
 
 def files_tab(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     """The entity's Files tab (`?folder=<uuid>` opens a folder)."""
     user = signed_in_user(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    context = entity_page(user, entity, "files")
-    caps = context["caps"]
-    access.require(Capability.FILES_VIEW in caps)
+    entity, caps = get_entity_for_user(user, entity_uuid, need=Capability.FILES_VIEW)
+    context = entity_page(user, entity, "files", caps)
     tree = tree_of(entity)
     folder = tree.get(request.GET.get("folder"))
     context |= listing(request, user, entity, caps, tree, folder)
     context["upload_form"] = UploadForm(initial={"folder": folder and folder.uuid})
     return render(request, "entities/files.html", context)
+
+
+def _upload(user: User, upload_uuid: UUID) -> Upload:
+    """The user's finished upload to commit: someone else's is a 404."""
+    try:
+        return get_finished_upload(user, upload_uuid)
+    except UnknownUpload:
+        raise Http404 from None
 
 
 def _commit_refused(error: ValidationError) -> JsonResponse:
@@ -187,20 +153,20 @@ def commit(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     in the folder. Answers with the refreshed list (201), a clash to ask about
     (409, JSON) or why it was refused (400, JSON)."""
     user = signed_in_user(request)
-    entity, caps = _entity(user, entity_uuid)
-    access.require(Capability.FILES_CREATE in caps)
+    entity, caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.FILES_CREATE
+    )
     form = CommitForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"detail": _("The upload could not be added.")}, status=400)
-    upload = get_object_or_404(
-        Upload, uuid=form.cleaned_data["upload"], owner=user, entity=entity
-    )
     tree = tree_of(entity)
     folder = tree.get(form.cleaned_data["folder"])
-    on_clash = clash_answer(
-        user, entity, folder, upload.filename, form.cleaned_data["on_clash"]
-    )
     try:
+        upload = _upload(user, form.cleaned_data["upload"])
+        clash = clashing_file(entity, folder, upload.filename)
+        on_clash = access.clash_answer(
+            user, entity, caps, clash, form.cleaned_data["on_clash"]
+        )
         actions.add_upload(
             entity, actor=user, upload=upload, folder=folder, on_clash=on_clash
         )
@@ -214,8 +180,9 @@ def commit(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 def upload(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     """A plain upload (one small file, no JavaScript needed)."""
     user = signed_in_user(request)
-    entity, caps = _entity(user, entity_uuid)
-    access.require(Capability.FILES_CREATE in caps)
+    entity, caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.FILES_CREATE
+    )
     form = UploadForm(request.POST, request.FILES)
     tree = tree_of(entity)
     folder = tree.get(request.POST.get("folder"))
@@ -229,7 +196,10 @@ def upload(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     except ValidationError as error:
         _report_errors(request, error)
         return redirect(tab_url(entity, folder))
-    on_clash = clash_answer(user, entity, folder, name, form.cleaned_data["on_clash"])
+    clash = clashing_file(entity, folder, name)
+    on_clash = access.clash_answer(
+        user, entity, caps, clash, form.cleaned_data["on_clash"]
+    )
     try:
         version = actions.add_file(
             entity, actor=user, blob=blob, name=name, folder=folder, on_clash=on_clash
@@ -249,9 +219,10 @@ def upload(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 
 def trash(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    context = entity_page(user, entity, "files")
-    access.require(Capability.CONTENT_MANAGE in context["caps"])
+    entity, caps = get_entity_for_user(
+        user, entity_uuid, need=Capability.CONTENT_MANAGE
+    )
+    context = entity_page(user, entity, "files", caps)
     folders, files = actions.trash_of(entity)
     context |= {
         "trashed_folders": folders.order_by("-deleted_at", "name"),
@@ -265,8 +236,9 @@ def trash(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 @require_POST
 def empty_trash(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    entity, caps = _entity(user, entity_uuid)
-    access.require(Capability.CONTENT_MANAGE in caps)
+    entity, _caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.CONTENT_MANAGE
+    )
     removed, kept = actions.empty_trash(entity, actor=user)
     messages.success(
         request,
@@ -293,7 +265,7 @@ def empty_trash(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 @require_POST
 def restore(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, _caps = _trashed_file(user, file_uuid)
+    file, _caps = get_trashed_file_for_user(user, file_uuid)
     return act_and_report(
         request,
         lambda: actions.restore_file(file, actor=user),
@@ -305,7 +277,7 @@ def restore(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
 @require_POST
 def purge(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, _caps = _trashed_file(user, file_uuid)
+    file, _caps = get_trashed_file_for_user(user, file_uuid)
     return act_and_report(
         request,
         lambda: actions.purge_file(file, actor=user),
@@ -324,6 +296,8 @@ def _detail_context(user: User, file: File, caps: frozenset[str]) -> dict[str, A
     signatures = scanning.quarantine_signatures(versions)
     for version in versions:
         version.signature = signatures.get(version.pk, "")  # type: ignore[attr-defined]
+        restorable = access.may_restore_version(caps, file, version)
+        version.restorable = restorable  # type: ignore[attr-defined]
     return {
         "file": file,
         "caps": caps,
@@ -334,17 +308,16 @@ def _detail_context(user: User, file: File, caps: frozenset[str]) -> dict[str, A
 
 def detail(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, _caps = _file(user, file_uuid)
-    context = entity_page(user, file.entity, "files")
-    caps = context["caps"]
+    file, caps = get_file_for_user(user, file_uuid)
+    context = entity_page(user, file.entity, "files", caps)
     context |= _detail_context(user, file, caps)
-    if may_limit(user, file, caps):
+    if access.may_limit(user, file, caps):
         shared = set(file.shared_with.values_list("pk", flat=True))
         context["people"] = [
             (person, person.pk in shared)
-            for person in access.people_with(
-                file.entity, Capability.FILES_VIEW
-            ).exclude(pk=file.created_by_id)
+            for person in access.people_to_share_with(file).exclude(
+                pk=file.created_by_id
+            )
         ]
         context["may_limit"] = True
     context["rename_form"] = NameForm(initial={"name": file.name})
@@ -357,15 +330,12 @@ def version_commit(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     """The upload widget's commit on a file's page: the finished upload becomes
     the file's new version. Answers with the refreshed versions list (201)."""
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.FILES_CREATE in caps)
+    file, caps = get_file_for_user(user, file_uuid, need=Capability.FILES_CREATE)
     form = CommitForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"detail": _("The upload could not be added.")}, status=400)
-    upload = get_object_or_404(
-        Upload, uuid=form.cleaned_data["upload"], owner=user, entity=file.entity
-    )
     try:
+        upload = _upload(user, form.cleaned_data["upload"])
         actions.add_version_from_upload(file, actor=user, upload=upload)
     except ValidationError as error:
         return _commit_refused(error)
@@ -378,8 +348,7 @@ def version_commit(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
 def version_upload(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     """A new version by a plain upload (no JavaScript needed)."""
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.FILES_CREATE in caps)
+    file, _caps = get_file_for_user(user, file_uuid, need=Capability.FILES_CREATE)
     form = VersionUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
@@ -407,9 +376,10 @@ def version_upload(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
 @require_POST
 def restore_version(request: HttpRequest, version_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    version = _version(user, version_uuid)
+    version, _caps = get_version_for_user(
+        user, version_uuid, need=Capability.FILES_CREATE
+    )
     file = version.file
-    access.require(access.can(user, Capability.FILES_CREATE, file.entity))
     return act_and_report(
         request,
         lambda: actions.restore_version(version, actor=user),
@@ -422,8 +392,7 @@ def restore_version(request: HttpRequest, version_uuid: UUID) -> HttpResponse:
 @require_POST
 def rename(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.ENTITY_EDIT in caps)
+    file, _caps = get_file_for_user(user, file_uuid, need=Capability.ENTITY_EDIT)
     form = NameForm(request.POST)
     then = _next(request, file.get_absolute_url())
     if not form.is_valid():
@@ -440,8 +409,7 @@ def rename(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
 
 def move(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.ENTITY_EDIT in caps)
+    file, caps = get_file_for_user(user, file_uuid, need=Capability.ENTITY_EDIT)
     tree = tree_of(file.entity)
     choices = [("", _("Top folder")), *tree.choices()]
     initial = {"folder": str(file.folder.uuid) if file.folder else ""}
@@ -457,7 +425,7 @@ def move(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
                 request, _("“%(name)s” has been moved.") % {"name": file.name}
             )
             return redirect(tab_url(file.entity, target))
-    context = entity_page(user, file.entity, "files") | {
+    context = entity_page(user, file.entity, "files", caps) | {
         "item": file,
         "form": form,
         "back": file.get_absolute_url(),
@@ -469,8 +437,7 @@ def move(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(Capability.CONTENT_DELETE in caps)
+    file, _caps = get_file_for_user(user, file_uuid, need=Capability.CONTENT_DELETE)
     return act_and_report(
         request,
         lambda: actions.delete_file(file, actor=user),
@@ -482,8 +449,8 @@ def delete(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
 @require_POST
 def set_limited(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(may_limit(user, file, caps))
+    file, caps = get_file_for_user(user, file_uuid)
+    access.require(access.may_limit(user, file, caps))
     limited = request.POST.get("limited") == "1"
     done = (
         _("Only the people it is shared with can see this file now.")
@@ -498,16 +465,14 @@ def set_limited(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     )
 
 
-def _people(entity: Entity, uuids: list[str]) -> list[User]:
+def _people(file: File, uuids: list[str]) -> list[User]:
     wanted = set()
     for value in uuids:
         try:
             wanted.add(UUID(value))
         except ValueError as error:
             raise ValidationError(_("Choose people from the list.")) from error
-    found: QuerySet[User] = access.people_with(entity, Capability.FILES_VIEW).filter(
-        uuid__in=wanted
-    )
+    found: QuerySet[User] = access.people_to_share_with(file).filter(uuid__in=wanted)
     people = list(found)
     if len(people) != len(wanted):
         raise ValidationError(_("Choose people from the list."))
@@ -517,11 +482,11 @@ def _people(entity: Entity, uuids: list[str]) -> list[User]:
 @require_POST
 def share(request: HttpRequest, file_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    file, caps = _file(user, file_uuid)
-    access.require(may_limit(user, file, caps))
+    file, caps = get_file_for_user(user, file_uuid)
+    access.require(access.may_limit(user, file, caps))
 
     def act() -> None:
-        people = _people(file.entity, request.POST.getlist("people"))
+        people = _people(file, request.POST.getlist("people"))
         actions.share_file(file, actor=user, users=people)
 
     return act_and_report(
@@ -546,7 +511,7 @@ def _serve(request: HttpRequest, user: User, version: FileVersion) -> HttpRespon
 def download(request: HttpRequest, file_uuid: UUID) -> HttpResponseBase:
     """The current version of a file."""
     user = signed_in_user(request)
-    file, _caps = _file(user, file_uuid)
+    file, _caps = get_file_for_user(user, file_uuid)
     version = file.current_version
     if version is None:
         raise Http404
@@ -556,7 +521,8 @@ def download(request: HttpRequest, file_uuid: UUID) -> HttpResponseBase:
 
 def version_download(request: HttpRequest, version_uuid: UUID) -> HttpResponseBase:
     user = signed_in_user(request)
-    return _serve(request, user, _version(user, version_uuid))
+    version, _caps = get_version_for_user(user, version_uuid)
+    return _serve(request, user, version)
 
 
 # Folders.
@@ -565,8 +531,9 @@ def version_download(request: HttpRequest, version_uuid: UUID) -> HttpResponseBa
 @require_POST
 def folder_create(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    entity, caps = _entity(user, entity_uuid)
-    access.require(Capability.FILES_CREATE in caps)
+    entity, _caps = get_files_entity_for_user(
+        user, entity_uuid, need=Capability.FILES_CREATE
+    )
     tree = tree_of(entity)
     form = FolderForm(request.POST)
     if not form.is_valid():
@@ -589,8 +556,7 @@ def folder_create(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
 @require_POST
 def folder_rename(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    folder, caps = _folder(user, folder_uuid)
-    access.require(Capability.ENTITY_EDIT in caps)
+    folder, _caps = get_folder_for_user(user, folder_uuid, need=Capability.ENTITY_EDIT)
     form = NameForm(request.POST)
     then = _next(request, tab_url(folder.entity, folder.parent))
     if not form.is_valid():
@@ -609,8 +575,7 @@ def folder_rename(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
 
 def folder_move(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    folder, caps = _folder(user, folder_uuid)
-    access.require(Capability.ENTITY_EDIT in caps)
+    folder, caps = get_folder_for_user(user, folder_uuid, need=Capability.ENTITY_EDIT)
     tree = tree_of(folder.entity)
     choices = [("", _("Top folder")), *tree.choices(exclude=tree.below(folder))]
     initial = {"folder": str(folder.parent.uuid) if folder.parent else ""}
@@ -627,7 +592,7 @@ def folder_move(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
                 _("The folder “%(name)s” has been moved.") % {"name": folder.name},
             )
             return redirect(tab_url(folder.entity, folder))
-    context = entity_page(user, folder.entity, "files") | {
+    context = entity_page(user, folder.entity, "files", caps) | {
         "item": folder,
         "form": form,
         "back": tab_url(folder.entity, folder.parent),
@@ -639,8 +604,9 @@ def folder_move(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
 @require_POST
 def folder_delete(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    folder, caps = _folder(user, folder_uuid)
-    access.require(Capability.CONTENT_DELETE in caps)
+    folder, _caps = get_folder_for_user(
+        user, folder_uuid, need=Capability.CONTENT_DELETE
+    )
     return act_and_report(
         request,
         lambda: actions.delete_folder(folder, actor=user),
@@ -653,8 +619,7 @@ def folder_delete(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
 @require_POST
 def folder_restore(request: HttpRequest, folder_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
-    folder, caps = _folder(user, folder_uuid, trashed=True)
-    access.require(Capability.CONTENT_MANAGE in caps)
+    folder, _caps = get_trashed_folder_for_user(user, folder_uuid)
     return act_and_report(
         request,
         lambda: actions.restore_folder(folder, actor=user),

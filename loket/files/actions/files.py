@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loket import access
-from loket.access import Capability
 from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
@@ -393,7 +392,7 @@ def share_file(file: File, *, actor: User, users: Iterable[User]) -> File:
     one). Each must be able to see the entity's files."""
     wanted = {user.pk: user for user in users}
     allowed = set(
-        access.people_with(file.entity, Capability.FILES_VIEW)
+        access.people_to_share_with(file)
         .filter(pk__in=wanted)
         .values_list("pk", flat=True)
     )
