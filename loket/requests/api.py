@@ -28,8 +28,9 @@ from loket.api.auth import caller
 from loket.api.common import Page, unknown
 from loket.api.schemas import EntityRef, PersonRef
 from loket.entities.models import Entity
+from loket.files.lookups import get_finished_upload
 from loket.requests import actions
-from loket.requests.lookups import finished_upload, get_request_for_user
+from loket.requests.lookups import get_request_for_user
 from loket.requests.models import Comment, Recipient, Request, RequestFile
 from loket.requests.querysets import OPEN, with_status
 
@@ -344,7 +345,7 @@ def add_response_file(
     It counts once the recipient submits."""
     user = caller(request)
     found, _caps = get_request_for_user(user, request_uuid, may=access.may_respond)
-    upload = finished_upload(user, payload.upload)
+    upload = get_finished_upload(user, payload.upload)
     attachment = None
     if payload.attachment is not None:
         link = (

@@ -5,13 +5,9 @@ response is made of."""
 from collections.abc import Callable
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-
 from loket import access
 from loket.access import Capability
 from loket.accounts.models import User
-from loket.files.models import Upload
 from loket.requests.models import Request
 
 # An access predicate on a request: (user, caps, request) -> may they?
@@ -34,23 +30,3 @@ def get_request_for_user(
     if may is not None:
         access.require(may(user, caps, found))
     return found, caps
-
-
-def finished_upload(user: User, value: object) -> Upload:
-    """The caller's own finished tus upload named by `value` (a uuid)."""
-    try:
-        upload_uuid = UUID(str(value))
-    except ValueError:
-        upload_uuid = None
-    upload = (
-        Upload.objects.filter(uuid=upload_uuid, owner=user).first()
-        if upload_uuid
-        else None
-    )
-    if upload is None:
-        raise ValidationError({"upload": _("There is no such upload.")}, code="invalid")
-    if not upload.is_complete:
-        raise ValidationError(
-            {"upload": _("The upload has not finished yet.")}, code="invalid"
-        )
-    return upload

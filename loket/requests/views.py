@@ -22,6 +22,7 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
 from loket.entities.tabs import open_tab
+from loket.files.lookups import get_finished_upload
 from loket.files.models import File
 from loket.notifications.actions import is_following
 from loket.requests import actions, signers
@@ -33,7 +34,7 @@ from loket.requests.forms import (
     ReturnForm,
     SubmitForm,
 )
-from loket.requests.lookups import finished_upload, get_request_for_user
+from loket.requests.lookups import get_request_for_user
 from loket.requests.models import (
     EDITABLE,
     SHOWN_STATUS_CHOICES,
@@ -344,7 +345,7 @@ def upload(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
     user = signed_in_user(request)
     req, caps = get_request_for_user(user, request_uuid, may=access.may_respond)
     try:
-        upload = finished_upload(user, request.POST.get("upload"))
+        upload = get_finished_upload(user, request.POST.get("upload"))
         attachment = _attachment(req, request.POST.get("attachment", ""))
         actions.add_response_file(req, actor=user, upload=upload, attachment=attachment)
     except ValidationError as error:

@@ -38,10 +38,10 @@ from loket.accounts.models import User
 from loket.core.http import signed_in_user
 from loket.entities.models import Entity
 from loket.files import actions as file_actions
+from loket.files.lookups import get_finished_upload
 from loket.files.models import File
 from loket.requests import actions
 from loket.requests.forms import DetailsForm, MessageForm
-from loket.requests.lookups import finished_upload
 from loket.requests.settings import notifications_enabled
 from loket.requests.views import recipient_choices
 
@@ -355,7 +355,7 @@ def new_upload(request: HttpRequest) -> HttpResponse:
         detail = _("Choose the entity the request is for.")
         return JsonResponse({"detail": detail}, status=400)
     try:
-        upload = finished_upload(user, request.POST.get("upload"))
+        upload = get_finished_upload(user, request.POST.get("upload"))
         version = file_actions.add_upload(
             entity, actor=user, upload=upload, on_clash="copy"
         )

@@ -20,9 +20,9 @@ from loket.core.http import act_and_report, signed_in_user
 from loket.entities.models import Entity
 from loket.files import actions as file_actions
 from loket.files import storage
+from loket.files.lookups import get_finished_upload
 from loket.files.models import File
 from loket.files.tree import tree_of
-from loket.requests.lookups import finished_upload
 from loket.requests.models import Request
 from loket.signatures import actions, flow, pdf, permissions, sealing
 from loket.signatures.forms import (
@@ -254,7 +254,7 @@ def commit_document(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     (201), or why it was refused (400, JSON) with nothing kept."""
     user, entity = _creating_on(request, entity_uuid)
     try:
-        upload = finished_upload(user, request.POST.get("upload"))
+        upload = get_finished_upload(user, request.POST.get("upload"))
         if upload.entity_id != entity.pk:
             raise ValidationError(_("This upload was made for another entity."))
         try:
