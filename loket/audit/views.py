@@ -13,7 +13,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from loket.audit.actions import ChainReport, verify_chain
 from loket.audit.models import Event
 from loket.core.http import signed_in_user
 from loket.entities.models import Entity
-from loket.entities.tabs import entity_page, tab_capability
+from loket.entities.tabs import open_tab
 
 PAGE_SIZE = 50
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -209,11 +209,7 @@ def _refused(form: HistoryFilterForm) -> HttpResponse:
 
 
 def _entity_history(request: HttpRequest, entity_uuid: UUID) -> dict[str, Any]:
-    user = signed_in_user(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=entity_uuid)
-    context = entity_page(user, entity, "history")
-    access.require(tab_capability("history") in context["caps"])
-    return context
+    return open_tab(request, entity_uuid, "history")
 
 
 def entity_history(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:

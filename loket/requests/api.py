@@ -27,6 +27,7 @@ from loket.accounts.models import User
 from loket.api.auth import caller
 from loket.api.common import Page, unknown
 from loket.api.schemas import EntityRef, PersonRef
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 from loket.files.lookups import get_finished_upload
 from loket.requests import actions
@@ -278,11 +279,12 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Request:
     `activities.create` on the entity: staff (Reader or more), and contacts with
     Contact – Entity Staff for activities of their own."""
     user = caller(request)
-    entity = get_object_or_404(access.visible_entities(user), uuid=payload.entity)
-    access.require(access.can(user, Capability.ACTIVITIES_CREATE, entity))
+    entity, caps = get_entity_for_user(
+        user, payload.entity, need=Capability.ACTIVITIES_CREATE
+    )
     recipients = _recipients(entity, payload.recipients)
     wanted = set(payload.attachments)
-    files = list(access.visible_files(user, entity).filter(uuid__in=wanted))
+    files = list(access.visible_files(user, entity, caps=caps).filter(uuid__in=wanted))
     if len(files) != len(wanted):
         raise unknown("attachments", _("There is no such file in this entity."))
     created = actions.create_request(

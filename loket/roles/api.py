@@ -20,11 +20,11 @@ from loket.api.auth import caller
 from loket.api.common import Page, changes, person, require_staff, role
 from loket.api.common import unknown as unknown_error
 from loket.api.schemas import GroupRef, PatchSchema, PersonRef, RoleRef
+from loket.entities.lookups import get_entity_for_user
 from loket.groups.models import Group
 from loket.roles import actions
 from loket.roles.lookups import (
     get_assignment_for_user,
-    get_entity_to_share_for_user,
     get_firm_assignment_for_user,
     get_role_for_user,
 )
@@ -217,7 +217,9 @@ def already_held() -> ValidationError:
 @paginate(Page)
 def list_access(request: HttpRequest, entity_uuid: UUID) -> QuerySet[RoleAssignment]:
     """The roles held on this entity itself (firm-wide roles are not listed)."""
-    entity, _held = get_entity_to_share_for_user(caller(request), entity_uuid)
+    entity, _held = get_entity_for_user(
+        caller(request), entity_uuid, need=Capability.ENTITY_SHARE
+    )
     return entity.assignments.select_related("role", "user", "group").order_by(
         "created_at", "pk"
     )
@@ -230,7 +232,7 @@ def grant_access(
     """Share the entity: give a user or a group a role on it. The caller must
     hold every capability of the role there, or may hand out any role."""
     user = caller(request)
-    entity, held = get_entity_to_share_for_user(user, entity_uuid)
+    entity, held = get_entity_for_user(user, entity_uuid, need=Capability.ENTITY_SHARE)
     chosen = role(user, payload.role)
     access.require(access.may_hand_out(user, chosen, entity, held=held))
     created = actions.share_entity(

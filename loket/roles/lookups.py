@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from loket import access
 from loket.access import AnyUser, Capability
-from loket.entities.models import Entity
+from loket.entities.lookups import get_entity_for_user
 from loket.roles.models import Role, RoleAssignment
 
 
@@ -21,33 +21,15 @@ def get_role_for_user(
     )
 
 
-def _itself(entity: Entity) -> Entity:
-    return entity
-
-
-def get_entity_to_share_for_user(
-    user: AnyUser, entity_uuid: UUID
-) -> tuple[Entity, frozenset[str]]:
-    """The entity `entity_uuid` and what `user` holds there: 404 unless they
-    see it, 403 unless they may share it. Three queries."""
-    # The entity as its own pages fetch it (entities' lookup, once it lands).
-    return access.fetch(
-        user,
-        access.visible_entities(user),
-        need=Capability.ENTITY_SHARE,
-        entity_of=_itself,
-        uuid=entity_uuid,
-    )
-
-
 def get_assignment_for_user(
     user: AnyUser, entity_uuid: UUID, assignment_uuid: UUID
 ) -> tuple[RoleAssignment, frozenset[str]]:
     """The role assignment `assignment_uuid` on the entity `entity_uuid`, and
-    what `user` holds on that entity: as `get_entity_to_share_for_user`, then
+    what `user` holds on that entity: as `get_entity_for_user` with
+    `entity.share`, then
     404 for an assignment not on it, 403 unless `user` may hand out its role.
     Four queries."""
-    entity, held = get_entity_to_share_for_user(user, entity_uuid)
+    entity, held = get_entity_for_user(user, entity_uuid, need=Capability.ENTITY_SHARE)
     assignment = get_object_or_404(
         entity.assignments.select_related("role", "user", "group"),
         uuid=assignment_uuid,

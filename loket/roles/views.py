@@ -20,6 +20,7 @@ from loket import access
 from loket.access import CAPABILITY_LABELS, Capability
 from loket.accounts.models import User
 from loket.core.http import signed_in_user
+from loket.entities.lookups import get_entity_for_user
 from loket.entities.models import Entity
 from loket.entities.tabs import entity_page
 from loket.groups.lookups import visible_groups_counted
@@ -28,7 +29,6 @@ from loket.roles import actions
 from loket.roles.forms import EditRoleForm, FirmAssignmentForm, RoleForm
 from loket.roles.lookups import (
     get_assignment_for_user,
-    get_entity_to_share_for_user,
     get_firm_assignment_for_user,
     get_role_for_user,
 )
@@ -294,7 +294,7 @@ def _share(
 def share(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     """The Share dialog: pick people and groups, then the roles each gets."""
     user = signed_in_user(request)
-    entity, held = get_entity_to_share_for_user(user, entity_uuid)
+    entity, held = get_entity_for_user(user, entity_uuid, need=Capability.ENTITY_SHARE)
     data = request.POST if request.method == "POST" else request.GET
     chosen = _chosen(user, held, data)
     step = data.get("step", "")
@@ -349,7 +349,7 @@ def _access_page(
 def entity_access(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     """The Access tab: who holds which role on this entity."""
     user = signed_in_user(request)
-    entity, held = get_entity_to_share_for_user(user, entity_uuid)
+    entity, held = get_entity_for_user(user, entity_uuid, need=Capability.ENTITY_SHARE)
     return _access_page(request, user, entity, held)
 
 
