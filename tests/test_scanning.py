@@ -198,6 +198,21 @@ def test_scan_pending_scans_what_waited_for_clamd_once(
     assert len(events(Event.Verb.FILE_QUARANTINED)) == 1
 
 
+def test_a_scan_queued_by_the_earlier_release_still_runs(
+    settings: Any, upload: Upload, clamd_daemon: Clamd, tmp_path: Path
+) -> None:
+    """A queue drained after an upgrade: the task under its old name scans."""
+    from loket.files import tasks
+
+    settings.LOKET_CLAMD = f"unix://{tmp_path}/no-clamd.sock"
+    version = upload(CLEAN)
+    settings.LOKET_CLAMD = clamd_daemon.address
+    tasks.scan_version.enqueue(version.pk)
+    version.refresh_from_db()
+    assert version.scan == FileVersion.Scan.CLEAN
+    assert len(events(Event.Verb.FILE_SCANNED)) == 1
+
+
 def test_a_verdict_is_recorded_only_once(scanner: Clamd, upload: Upload) -> None:
     version = upload(CLEAN)
     version.scan = FileVersion.Scan.PENDING  # a stale copy, as a second worker has

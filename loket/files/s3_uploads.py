@@ -215,17 +215,6 @@ def _hash_and_sniff(files: S3BlobStorage, upload: Upload) -> storage.StoredBlob:
     return reader.blob(blob, storage._storage_reader(blob))
 
 
-def taken(upload: Upload) -> storage.StoredBlob:
-    """A finished direct upload as a blob: it is in place already."""
-    if not upload.is_complete or not upload.sha256:
-        raise ValidationError(
-            _("This upload has not finished yet."), code="upload_incomplete"
-        )
-    return storage.StoredBlob(
-        upload.metadata["s3"]["blob"], upload.length, upload.sha256, upload.content_type
-    )
-
-
 def discard(upload: Upload) -> None:
     """Stop a direct upload: abort it in the bucket and delete the row. A
     finished one that was not committed loses its object too."""

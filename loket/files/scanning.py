@@ -22,9 +22,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django_tasks import task
 
 from loket.audit.actions import record
 from loket.audit.models import Event
+from loket.core.effects import promise
 from loket.files import clamd, storage
 from loket.files.models import FileVersion
 
@@ -63,9 +65,15 @@ def scan_later(version: FileVersion) -> None:
 
 
 def _enqueue(version_id: int) -> None:
-    from loket.files import tasks
+    promise(scan_version, version_id)
 
-    transaction.on_commit(lambda: tasks.scan_version.enqueue(version_id))
+
+@task()
+def scan_version(version_id: int) -> None:
+    """Scan one pending version with clamd, in the background."""
+    version = FileVersion.objects.filter(pk=version_id).first()
+    if version is not None:
+        scan(version)
 
 
 def rescan_pending() -> int:

@@ -193,10 +193,9 @@ def take_upload(upload: "Upload") -> StoredBlob:
             _("This upload has not finished yet."), code="upload_incomplete"
         )
     if "s3" in upload.metadata:
-        # Remote storage: a direct upload is in the bucket already (s3_uploads).
-        from loket.files import s3_uploads
-
-        return s3_uploads.taken(upload)
+        # A direct upload (s3_uploads) is in the bucket already, hashed.
+        blob: str = upload.metadata["s3"]["blob"]
+        return StoredBlob(blob, upload.length, upload.sha256, upload.content_type)
     source = partial_path(upload)
     try:
         size = source.stat().st_size

@@ -1,16 +1,14 @@
-"""Background work on stored files."""
+"""Scans queued by a Loket from before 2026-12-04 under this module's name; the
+task is `scanning.scan_version` now. Remove after a release every installation
+has run its queue empty on (a scan lost meanwhile stays pending for
+`manage.py scan_pending`)."""
 
 from django_tasks import task
 
 from loket.files import scanning
-from loket.files.models import FileVersion
-
-# --- Virus scanning ---------------------------------------------------------
 
 
 @task()
 def scan_version(version_id: int) -> None:
-    """Scan one pending version with clamd (see `scanning`)."""
-    version = FileVersion.objects.filter(pk=version_id).first()
-    if version is not None:
-        scanning.scan(version)
+    """A scan queued by the earlier release: run it as the new task does."""
+    scanning.scan_version.call(version_id)
