@@ -285,10 +285,9 @@ LOKET_CLAMD = env_str("LOKET_CLAMD").strip()
 # clamd's StreamMaxLength (Debian's default: 25M; clamd's maximum: 4G).
 LOKET_CLAMD_MAX_SIZE = env_int("LOKET_CLAMD_MAX_SIZE", 25 * 1024**2)
 
-# Whether the firm sends e-mail notifications (the file-request wizard asks for
-# an additional message only then). Read through
-# loket.requests.settings.notifications_enabled() until the firm's e-mail
-# settings replace it.
+# false turns notification e-mails off for the whole installation, whatever
+# each firm's E-mail settings say (loket.notifications.notify.
+# notifications_enabled; invitations and password resets are sent either way).
 LOKET_NOTIFICATIONS_ENABLED = env_bool("LOKET_NOTIFICATIONS_ENABLED", True)
 
 # Signatures (docs/deploy.md, "Signing"): an RFC 3161 timestamp server makes

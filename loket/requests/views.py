@@ -25,6 +25,7 @@ from loket.entities.tabs import open_tab
 from loket.files.lookups import get_finished_upload
 from loket.files.models import File
 from loket.notifications.actions import is_following
+from loket.notifications.notify import notifications_enabled
 from loket.requests import actions, signers
 from loket.requests.forms import (
     CommentForm,
@@ -42,7 +43,6 @@ from loket.requests.models import (
     RequestFile,
 )
 from loket.requests.querysets import counts, filtered, for_list, with_status
-from loket.requests.settings import notifications_enabled
 from loket.signatures.models import SignatureRequest, Signer
 
 PAGE_SIZE = 50

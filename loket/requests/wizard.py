@@ -40,9 +40,9 @@ from loket.entities.models import Entity
 from loket.files import actions as file_actions
 from loket.files.lookups import get_finished_upload
 from loket.files.models import File
+from loket.notifications.notify import notifications_enabled
 from loket.requests import actions
 from loket.requests.forms import DetailsForm, MessageForm
-from loket.requests.settings import notifications_enabled
 from loket.requests.views import recipient_choices
 
 SESSION_KEY = "loket.request_wizards"
