@@ -7,8 +7,9 @@ or *cancel* the request on the way. Each action refuses a transition that
 makes no sense (accepting a draft, answering a cancelled request…) with a
 message that says why. Actions do not check permissions; their callers do.
 
-Notification e-mails come with the notifications issue: the additional message
-is stored for them, nothing is sent here.
+Who hears of a change is `loket.notifications.notify`'s business: an action
+calls its `notify_*` entry point inside the transaction, and the e-mails (with
+the additional message) go out in the background after the commit.
 """
 
 from collections.abc import Iterable
