@@ -19,7 +19,7 @@ from loket.entities.models import Entity
 from loket.files.actions import create_folder
 from loket.files.models import File, Upload
 from loket.requests.models import Request
-from loket.signatures import actions, certificates, flow, pdf
+from loket.signatures import actions, boxes, certificates, pdf
 from loket.signatures.models import SignatureRequest
 from tests.conftest import ClientFor
 from tests.files_support import add, finished_upload, partial_exists
@@ -526,12 +526,12 @@ def test_a_refused_form_keeps_the_boxes_size(
 
 def test_placed_box_takes_the_default_size_and_a_small_page_whole() -> None:
     info = pdf.inspect(make_pdf([(*A4, 0), (90.0, 25.0, 0)]))
-    default = flow.placed_box(info, page=0, x=10, y=10)
+    default = boxes.placed_box(info, page=0, x=10, y=10)
     assert (default.width, default.height) == (200.0, 70.0)
     # On a page smaller than the smallest box, the box may fill the page.
-    whole = flow.placed_box(info, page=1, x=0, y=0, width=90, height=25)
+    whole = boxes.placed_box(info, page=1, x=0, y=0, width=90, height=25)
     assert (whole.width, whole.height) == (90.0, 25.0)
-    assert flow.min_box_size(info.pages[1]) == (90.0, 25.0)
+    assert boxes.min_box_size(info.pages[1]) == (90.0, 25.0)
 
 
 # The engine stamps a box of any size allowed, on any page.

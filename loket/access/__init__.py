@@ -15,6 +15,7 @@ The modules behind this face:
 - `visibility`: the `visible_*` querysets;
 - `people`: who holds a capability on an entity, and the roles one holds there;
 - `sharing`: the sharing rule;
+- `signatures`: who may ask for signatures, sign, retry;
 - `lookups`: `fetch`, the shape of each app's `get_<thing>_for_user`.
 """
 
@@ -54,6 +55,14 @@ from loket.access.sharing import (
     may_hand_out_firm_wide,
     roles_to_hand_out,
 )
+from loket.access.signatures import (
+    may_request_signature,
+    may_request_signatures,
+    may_retry_signing,
+    may_sign,
+    may_start_signature_request,
+    may_start_signature_requests,
+)
 from loket.access.visibility import (
     entities_with,
     visible_contacts,
@@ -90,6 +99,12 @@ __all__ = [
     "is_staff",
     "may_hand_out",
     "may_hand_out_firm_wide",
+    "may_request_signature",
+    "may_request_signatures",
+    "may_retry_signing",
+    "may_sign",
+    "may_start_signature_request",
+    "may_start_signature_requests",
     "people_with",
     "require",
     "roles_of",

@@ -32,8 +32,8 @@ from loket.notifications.models import (
     Preference,
 )
 from loket.notifications.outbox import Message
-from loket.requests import signers
 from loket.requests.models import Comment, Recipient, Request, RequestFile
+from loket.signatures import signers
 
 
 def notifications_enabled(firm: EmailSettings | None = None) -> bool:
@@ -329,14 +329,14 @@ def _access_granted(entity_id: int, user_ids: list[int], group_ids: list[int]) -
 
 
 def _signature_requested(request_id: int, user_ids: list[int] | None = None) -> int:
-    from loket.requests.signers import to_remind
-
     request = _request(request_id)
     if request is None:
         return 0
     # Judged now: only those whose turn it is still (ordered mode).
     people = [
-        user for user in to_remind(request) if user_ids is None or user.pk in user_ids
+        user
+        for user in signers.to_remind(request)
+        if user_ids is None or user.pk in user_ids
     ]
     return deliver(
         Kind.SIGNATURE_REQUESTED,

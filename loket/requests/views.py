@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from loket.access import Capability
 from loket.accounts.models import User
 from loket.core.http import act_and_report, signed_in_user
 from loket.files.models import File
-from loket.requests import actions, signers
+from loket.requests import actions, kinds
 from loket.requests.forms import (
     CommentForm,
     EditForm,
@@ -39,7 +38,6 @@ from loket.requests.permissions import (
 )
 from loket.requests.querysets import counts, filtered, for_list, with_status
 from loket.requests.settings import notifications_enabled
-from loket.signatures.models import SignatureRequest, Signer
 
 PAGE_SIZE = 50
 
@@ -92,6 +90,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         request, user, access.visible_requests(user), with_entity=True
     )
     context["can_create"] = creatable_entities(user).exists()
+    context["can_request_signature"] = access.may_start_signature_requests(
+        user, creates_anywhere=context["can_create"]
+    )
     return render(request, "requests/list.html", context)
 
 
@@ -104,6 +105,9 @@ def activities_tab(request: HttpRequest, context: dict[str, Any]) -> HttpRespons
     context |= _list_context(request, user, requests, with_entity=False)
     context["can_create"] = (
         Capability.ACTIVITIES_CREATE in context["caps"] and entity.archived_at is None
+    )
+    context["can_request_signature"] = access.may_start_signature_request(
+        user, context["caps"], entity
     )
     return render(request, "entities/activities.html", context)
 
@@ -130,7 +134,6 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
     if not user.is_staff_member:
         comments = comments.filter(internal=False)
     manage = may_manage(user, caps, req)
-    signing = _signing(req)
     respond = (
         mine is not None
         and Capability.ACTIVITIES_CREATE in caps
@@ -151,30 +154,11 @@ def _detail_context(user: User, req: Request) -> dict[str, Any]:
         "can_send": manage and req.status in actions.SENDABLE,
         "can_review": manage and req.status in actions.REVIEWABLE,
         "can_edit": manage and req.status in actions.EDITABLE,
-        "signing": signing,
-        "signer_states": signers.states(req, signing) if signing else [],
+        **kinds.detail_context(req),
         "can_cancel": manage and req.status in actions.CANCELLABLE,
         "show_internal": user.is_staff_member,
         "notifications": notifications_enabled(),
     }
-
-
-def _signing(req: Request) -> SignatureRequest | None:
-    """A signature request's signing side, its signers and their users read
-    along (two queries); None for a file request."""
-    if req.kind != Request.Kind.SIGNATURE:
-        return None
-    signing = (
-        SignatureRequest.objects.select_related("signed_version")
-        .prefetch_related(
-            Prefetch("signers", queryset=Signer.objects.select_related("user"))
-        )
-        .filter(request=req)
-        .first()
-    )
-    if signing is not None:
-        req.signing = signing  # for req.shown_status
-    return signing
 
 
 def _detail_page(
@@ -459,18 +443,10 @@ def edit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
         "choices": choices,
         "recipient_errors": recipient_errors,
         "signature": signature,
-        "signer_rows": _signer_rows(req) if signature else [],
+        **kinds.edit_context(req),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "requests/edit.html", context, status=status)
-
-
-def _signer_rows(req: Request) -> list[Signer]:
-    return list(
-        Signer.objects.filter(signing__request=req)
-        .select_related("user")
-        .order_by("position")
-    )
 
 
 def _split_recipient_errors(form: forms.Form, error: ValidationError) -> list[str]:
