@@ -16,10 +16,11 @@ from PIL import Image
 from loket.accounts.models import User
 from loket.audit.models import Event
 from loket.entities.models import Entity
+from loket.files import storage
 from loket.files.models import File
 from loket.requests.models import Comment, Request
 from loket.roles.models import RoleAssignment
-from loket.signatures import actions, drawing, flow, pdf
+from loket.signatures import actions, drawing, pdf
 from loket.signatures.models import SignatureRequest, Signer, firm_trust_roots
 from tests.conftest import ClientFor, grant
 from tests.files_support import add
@@ -279,7 +280,7 @@ def test_a_reader_asks_two_signers_with_a_placed_box_and_a_default_one(
     assert (rows[0].page, rows[0].x, rows[0].y) == (0, 72.0, 100.0)
     assert (rows[0].width, rows[0].height) == (150.0, 50.0)
     assert rows[1].box == pdf.SignatureBox.default(
-        pdf.inspect(flow.read_blob(document.current_version.blob))  # type: ignore[union-attr]
+        pdf.inspect(storage.read_blob(document.current_version.blob))  # type: ignore[union-attr]
     )
     assert body["state"] == "open"
     assert body["auth_method"] == "email"
@@ -840,7 +841,7 @@ def test_any_signed_in_user_verifies_a_pdf_and_nothing_is_kept(
     )
     version = signing_of(pending).signed_version
     assert version is not None
-    data = flow.read_blob(version.blob)
+    data = storage.read_blob(version.blob)
     before = (Event.objects.count(), File.objects.count())
     response = verify_upload(client_for(outsider), data)
     assert response.status_code == 200, response.content

@@ -10,16 +10,19 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from loket.accounts.models import User
 from loket.audit.models import Event
 from loket.entities.models import Entity
+from loket.files import storage
 from loket.files.actions import create_folder
 from loket.files.models import File, Upload
+from loket.notifications import notify
 from loket.requests.models import Request
-from loket.signatures import actions, certificates, flow, pdf
+from loket.signatures import actions, boxes, certificates, pdf
 from loket.signatures.models import SignatureRequest
 from tests.conftest import ClientFor
 from tests.files_support import add, finished_upload, partial_exists
@@ -375,6 +378,54 @@ def test_the_pick_page_offers_the_upload_widget_and_the_plain_form(
     assert "upload one below" in html  # no PDF yet
 
 
+# Recording the request: the document is prepared outside the transaction.
+
+
+def test_the_document_is_prepared_and_stored_outside_the_transaction(
+    certificate: None,
+    document: File,
+    staff_owner: User,
+    contact: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    depth = len(connection.atomic_blocks)  # the test's own transaction
+    store = storage.store_bytes
+    seen: list[int] = []
+
+    def watched(data: bytes, name: str) -> storage.StoredBlob:
+        seen.append(len(connection.atomic_blocks))
+        return store(data, name)
+
+    monkeypatch.setattr(storage, "store_bytes", watched)
+    actions.request_signature(
+        document, actor=staff_owner, signers=[contact], subject="Contract"
+    )
+    assert seen == [depth]
+
+
+def test_when_recording_fails_nothing_is_kept_not_even_the_prepared_copy(
+    certificate: None,
+    document: File,
+    staff_owner: User,
+    contact: User,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(request: Request, users: object = None) -> None:
+        raise RuntimeError("the e-mail queue is down")
+
+    before = stored_blobs(settings)
+    monkeypatch.setattr(notify, "notify_signature_requested", broken)
+    with pytest.raises(RuntimeError, match="queue is down"):
+        actions.request_signature(
+            document, actor=staff_owner, signers=[contact], subject="Contract"
+        )
+    assert not Request.objects.exists()
+    assert not SignatureRequest.objects.exists()
+    assert not Event.objects.filter(verb=Event.Verb.REQUEST_CREATED).exists()
+    assert stored_blobs(settings) == before
+
+
 # The boxes: moved and resized on the preview, checked by the server.
 
 
@@ -526,12 +577,12 @@ def test_a_refused_form_keeps_the_boxes_size(
 
 def test_placed_box_takes_the_default_size_and_a_small_page_whole() -> None:
     info = pdf.inspect(make_pdf([(*A4, 0), (90.0, 25.0, 0)]))
-    default = flow.placed_box(info, page=0, x=10, y=10)
+    default = boxes.placed_box(info, page=0, x=10, y=10)
     assert (default.width, default.height) == (200.0, 70.0)
     # On a page smaller than the smallest box, the box may fill the page.
-    whole = flow.placed_box(info, page=1, x=0, y=0, width=90, height=25)
+    whole = boxes.placed_box(info, page=1, x=0, y=0, width=90, height=25)
     assert (whole.width, whole.height) == (90.0, 25.0)
-    assert flow.min_box_size(info.pages[1]) == (90.0, 25.0)
+    assert boxes.min_box_size(info.pages[1]) == (90.0, 25.0)
 
 
 # The engine stamps a box of any size allowed, on any page.

@@ -32,7 +32,7 @@ from loket.notifications.models import EmailSettings, Kind, Notification
 from loket.requests import actions as request_actions
 from loket.requests.models import Request
 from loket.roles.models import Role, RoleAssignment
-from loket.signatures import actions, flow, pdf, sealing
+from loket.signatures import actions, pdf, sealing
 from loket.signatures.models import (
     SignatureRequest,
     Signer,
@@ -486,18 +486,18 @@ def test_a_storage_failure_is_kept_in_words_and_retried(
     contact: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def full_disk(data: bytes, name: str) -> str:
+    def full_disk(data: bytes, name: str) -> storage.StoredBlob:
         raise OSError(28, "No space left on device")
 
     signing = ask(document, staff_owner, [contact])
-    store = flow._store
-    monkeypatch.setattr(flow, "_store", full_disk)
+    store = storage.store_bytes
+    monkeypatch.setattr(storage, "store_bytes", full_disk)
     sign(signing, contact)
     signing = reload(signing)
     assert signing.attempts == 1
     assert "could not be read or stored" in signing.problem
     assert "No space" not in signing.problem
-    monkeypatch.setattr(flow, "_store", store)
+    monkeypatch.setattr(storage, "store_bytes", store)
     assert requeue_at(due(signing)) == 1
     assert reload(signing).state == SignatureRequest.State.COMPLETED
 

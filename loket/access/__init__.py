@@ -18,6 +18,7 @@ The modules behind this face:
 - `requests`: who may create, manage, answer and follow file requests;
 - `files`: the files' rules (who may upload, limit a file, restore a version;
   who a limited file can be shared with; a clash with a hidden file);
+- `signatures`: who may ask for signatures, sign, retry;
 - `lookups`: `fetch` and `fetch_firm_wide`, the shape of each app's
   `get_<thing>_for_user`.
 """
@@ -82,6 +83,14 @@ from loket.access.sharing import (
     may_hand_out_firm_wide,
     roles_to_hand_out,
 )
+from loket.access.signatures import (
+    may_request_signature,
+    may_request_signatures,
+    may_retry_signing,
+    may_sign,
+    may_start_signature_request,
+    may_start_signature_requests,
+)
 from loket.access.visibility import (
     entities_with,
     visible_contacts,
@@ -132,11 +141,17 @@ __all__ = [
     "may_manage_reminders",
     "may_manage_request",
     "may_remind",
+    "may_request_signature",
+    "may_request_signatures",
     "may_respond",
     "may_respond_now",
     "may_restore_version",
+    "may_retry_signing",
     "may_review",
     "may_send_request",
+    "may_sign",
+    "may_start_signature_request",
+    "may_start_signature_requests",
     "may_upload",
     "may_use_internal_comments",
     "people_to_share_with",

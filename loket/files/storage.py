@@ -14,6 +14,7 @@ upload becomes a blob by a hard link or rename, not a copy. Other storages
 import ctypes
 import errno
 import hashlib
+import io
 import logging
 import os
 import shutil
@@ -231,8 +232,20 @@ def take_upload(upload: "Upload") -> StoredBlob:
     return StoredBlob(name, upload.length, upload.sha256, upload.content_type)
 
 
+def store_bytes(data: bytes, filename: str) -> StoredBlob:
+    """`store_stream` for bytes a program made in memory (a signed PDF)."""
+    return store_stream(io.BytesIO(data), filename)
+
+
 def open_blob(blob: str) -> IO[bytes]:
     return cast(IO[bytes], files_storage().open(blob, "rb"))
+
+
+def read_blob(blob: str) -> bytes:
+    """A blob's bytes, whole: for a document a program reads in memory anyway
+    (a PDF to inspect, render or sign)."""
+    with open_blob(blob) as stream:
+        return stream.read()
 
 
 def delete_blob(blob: str) -> None:

@@ -303,6 +303,7 @@ def _detail_context(user: User, file: File, caps: frozenset[str]) -> dict[str, A
         "caps": caps,
         "versions": versions,
         "breadcrumbs": tree_of(file.entity).path(file.folder),
+        "can_request_signature": access.may_request_signature(user, caps, file),
     }
 
 

@@ -28,8 +28,8 @@ from loket.notifications.models import (
     ReminderSchedule,
     SentReminder,
 )
-from loket.requests import signers
 from loket.requests.models import Request
+from loket.signatures import signers
 
 # The settings a Settings Administrator edits, besides the logo.
 EMAIL_SETTINGS_FIELDS = (

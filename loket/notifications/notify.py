@@ -36,8 +36,8 @@ from loket.notifications.models import (
     Preference,
 )
 from loket.notifications.outbox import Message
-from loket.requests import signers
 from loket.requests.models import Comment, Recipient, Request, RequestFile
+from loket.signatures import signers
 
 
 def notifications_enabled(firm: EmailSettings | None = None) -> bool:

@@ -42,8 +42,8 @@ from loket.notifications.models import (
 )
 from loket.notifications.notify import channels, notifications_enabled
 from loket.notifications.outbox import Message
-from loket.requests import signers
 from loket.requests.models import Recipient, Request
+from loket.signatures import signers
 
 # Any constant: the lock that keeps two scheduler runs from overlapping.
 _SCHEDULER_LOCK_ID = 7_405_372

@@ -43,10 +43,15 @@ from loket.requests.models import (
     Request,
     RequestFile,
 )
+from loket.requests.validation import (
+    check_due_date,
+    check_limited,
+    clean_subject,
+    plain_text,
+)
 
 Status = Request.Status
 
-SUBJECT_MAX = Request._meta.get_field("subject").max_length or 200
 COMMENT_MAX = 10_000
 
 # Why a request cannot take an action, by its status.
@@ -73,7 +78,7 @@ def _require_status(request: Request, allowed: frozenset[str], cannot: str) -> N
 
 
 def _file_request_only(request: Request) -> None:
-    """A signature request is answered by signing (loket.signatures.flow): the
+    """A signature request is answered by signing (loket.signatures.actions): the
     file-request steps would leave its signers stranded."""
     if request.kind != Request.Kind.FILE:
         raise ValidationError(
@@ -82,35 +87,8 @@ def _file_request_only(request: Request) -> None:
         )
 
 
-def _text(value: str) -> str:
-    """Plain text as typed, with the browser's CRLF line breaks made LF."""
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
 def _emails(users: Iterable[User]) -> list[str]:
     return sorted(user.email for user in users)
-
-
-def _clean_subject(subject: str) -> str:
-    cleaned = " ".join((subject or "").split())
-    if not cleaned:
-        raise ValidationError({"subject": _("Enter a subject.")}, code="required")
-    if len(cleaned) > SUBJECT_MAX:
-        raise ValidationError(
-            {
-                "subject": _("Keep the subject under %(max)d characters.")
-                % {"max": SUBJECT_MAX}
-            },
-            code="max_length",
-        )
-    return cleaned
-
-
-def _check_due_date(due_date: date | None) -> None:
-    if due_date is not None and due_date < timezone.localdate():
-        raise ValidationError(
-            {"due_date": _("The due date is in the past.")}, code="invalid"
-        )
 
 
 def eligible_recipients(entity: Entity) -> "QuerySet[User]":
@@ -167,27 +145,6 @@ def _check_attachments(entity: Entity, attachments: Iterable[File]) -> list[File
     return files
 
 
-def _check_limited(files: Iterable[File], people: list[User]) -> None:
-    """A limited attachment must be one every recipient may see already: the
-    request does not widen who sees a limited file."""
-    for file in files:
-        if not file.limited:
-            continue
-        sees = {file.created_by_id, *file.shared_with.values_list("pk", flat=True)}
-        for user in people:
-            if user.pk not in sees:
-                raise ValidationError(
-                    {
-                        "attachments": _(
-                            "%(file)s is limited and not shared with %(name)s: "
-                            "share it with them first, or choose another file."
-                        )
-                        % {"file": file, "name": user}
-                    },
-                    code="invalid",
-                )
-
-
 def _recipient(request: Request, actor: User) -> Recipient:
     row = Recipient.objects.filter(request=request, user=actor).first()
     if row is None:
@@ -219,10 +176,10 @@ def create_request(
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for key, check in (
-        ("subject", lambda: _clean_subject(subject)),
+        ("subject", lambda: clean_subject(subject)),
         ("recipients", lambda: _check_recipients(entity, recipients)),
         ("attachments", lambda: _check_attachments(entity, attachments)),
-        ("due_date", lambda: _check_due_date(due_date)),
+        ("due_date", lambda: check_due_date(due_date)),
     ):
         try:
             cleaned[key] = check()
@@ -235,7 +192,7 @@ def create_request(
         )
     if not errors:
         try:
-            _check_limited(cleaned["attachments"], cleaned["recipients"])
+            check_limited(cleaned["attachments"], cleaned["recipients"])
         except ValidationError as error:
             errors.update(error.message_dict)
     if errors:
@@ -244,8 +201,8 @@ def create_request(
         entity=entity,
         kind=Request.Kind.FILE,
         subject=cleaned["subject"],
-        description=_text(description),
-        additional_message=_text(additional_message),
+        description=plain_text(description),
+        additional_message=plain_text(additional_message),
         due_date=due_date,
         limited=limited,
         created_by=actor,
@@ -342,9 +299,9 @@ def update_request(
     _require_status(request, EDITABLE, _("It can no longer be changed."))
     diff: dict[str, list[Any]] = {}
     if subject is not _UNSET:
-        subject = _clean_subject(subject)
+        subject = clean_subject(subject)
     if due_date is not _UNSET and due_date != request.due_date:
-        _check_due_date(due_date)
+        check_due_date(due_date)
     new_people: list[User] | None = None
     if recipients is not None:
         new_people = _check_recipients(request.entity, recipients)
@@ -352,15 +309,17 @@ def update_request(
             request_links__request=request,
             request_links__role=RequestFile.Role.ATTACHMENT,
         )
-        _check_limited(attached, new_people)
+        check_limited(attached, new_people)
     fields = {
         "subject": subject,
-        "description": description if description is _UNSET else _text(description),
+        "description": (
+            description if description is _UNSET else plain_text(description)
+        ),
         "due_date": due_date,
         "additional_message": (
             additional_message
             if additional_message is _UNSET
-            else _text(additional_message)
+            else plain_text(additional_message)
         ),
         "limited": limited,
     }
@@ -516,7 +475,7 @@ def submit_response(request: Request, *, actor: User, note: str = "") -> Request
     request.status = Status.RESPONDED
     request.responded_at = now
     request.save(update_fields=["status", "responded_at"])
-    note = _text(note)
+    note = plain_text(note)
     if note:
         Comment.objects.create(request=request, author=actor, body=note[:COMMENT_MAX])
     data: dict[str, Any] = {"files": sorted(link.file.name for link in pending)}
@@ -540,7 +499,7 @@ def mark_not_applicable(request: Request, *, actor: User, reason: str) -> Reques
     _file_request_only(request)
     _require_status(request, ANSWERABLE, _("It cannot be answered now."))
     row = _recipient(request, actor)
-    reason = _text(reason)
+    reason = plain_text(reason)
     if not reason:
         raise ValidationError(
             {"reason": _("Say why this request does not apply to you.")},
@@ -586,7 +545,7 @@ def return_to_contact(request: Request, *, actor: User, comment: str) -> Request
     request reopens (*returned*) for a new round of answers."""
     _file_request_only(request)
     _require_status(request, REVIEWABLE, _("There is no response to return."))
-    comment = _text(comment)
+    comment = plain_text(comment)
     if not comment:
         raise ValidationError(
             {"comment": _("Say what is missing or needs to change.")},
@@ -633,7 +592,7 @@ def add_comment(
 ) -> Comment:
     """A message in the request's thread. Internal comments are for staff only:
     contacts never see them, nor may they write one."""
-    body = _text(body)
+    body = plain_text(body)
     if not body:
         raise ValidationError({"body": _("Write a comment.")}, code="required")
     if len(body) > COMMENT_MAX:

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from loket import access
 from loket.accounts.models import User
-from loket.requests import signers
 from loket.requests.models import Recipient, Request
 from loket.requests.querysets import OPEN, by_due_date
+from loket.signatures import signers
 
 # How many of each the home page lists.
 SHOWN = 10

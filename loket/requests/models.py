@@ -1,5 +1,9 @@
-"""Activities: what staff ask of contacts (file requests, update requests and,
-later, signature requests), the contacts' responses and the comment thread."""
+"""Activities: what staff ask of contacts (file requests, update requests and
+signature requests), the contacts' responses and the comment thread.
+
+Requests import no app built on them: a signature request's signing side
+(`loket.signatures`) points here, and is read back through its relation
+(`request.signing`, `signing__state`)."""
 
 import uuid
 from datetime import date
@@ -111,10 +115,8 @@ class Request(models.Model):
         is cancelled, and shown as *declined*. (Reads `signing`: lists
         select_related it.)"""
         if self.kind == self.Kind.SIGNATURE and self.status == self.Status.CANCELLED:
-            from loket.signatures.models import SignatureRequest
-
             signing = getattr(self, "signing", None)
-            if signing is not None and signing.state == SignatureRequest.State.DECLINED:
+            if getattr(signing, "state", None) == DECLINED:
                 return DECLINED
         return str(self.status)
 
@@ -128,7 +130,8 @@ class Request(models.Model):
 
 
 # The statuses as shown (lists, filters, badges): a declined signature request
-# is cancelled in `status` and shown apart.
+# is cancelled in `status` and shown apart. Also the state its signing side
+# takes (signatures.models.SignatureRequest.State.DECLINED is this value).
 DECLINED = "declined"
 SHOWN_STATUS_CHOICES: list[tuple[str, str | Promise]] = [
     *Request.Status.choices,

@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from loket.files.lookups import get_finished_upload
 from loket.files.models import File
 from loket.notifications.actions import is_following
 from loket.notifications.notify import notifications_enabled
-from loket.requests import actions, signers
+from loket.requests import actions, kinds
 from loket.requests.forms import (
     CommentForm,
     EditForm,
@@ -43,7 +42,6 @@ from loket.requests.models import (
     RequestFile,
 )
 from loket.requests.querysets import counts, filtered, for_list, with_status
-from loket.signatures.models import SignatureRequest, Signer
 
 PAGE_SIZE = 50
 
@@ -91,6 +89,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         request, user, access.visible_requests(user), with_entity=True
     )
     context["can_create"] = access.may_create_requests(user)
+    context["can_request_signature"] = access.may_start_signature_requests(
+        user, creates_anywhere=context["can_create"]
+    )
     return render(request, "requests/list.html", context)
 
 
@@ -102,6 +103,9 @@ def activities_tab(request: HttpRequest, entity_uuid: UUID) -> HttpResponse:
     requests = access.visible_requests(user, entity, held=caps)
     context |= _list_context(request, user, requests, with_entity=False)
     context["can_create"] = access.may_create_requests_in(caps, entity)
+    context["can_request_signature"] = access.may_start_signature_request(
+        user, caps, entity
+    )
     return render(request, "entities/activities.html", context)
 
 
@@ -128,7 +132,6 @@ def _detail_context(user: User, req: Request, caps: frozenset[str]) -> dict[str,
     internal = access.may_use_internal_comments(user)
     if not internal:
         comments = comments.filter(internal=False)
-    signing = _signing(req)
     addressed = mine is not None
     follow = access.may_follow(caps)
     return {
@@ -146,8 +149,7 @@ def _detail_context(user: User, req: Request, caps: frozenset[str]) -> dict[str,
         "can_send": access.may_send_request(user, caps, req),
         "can_review": access.may_review(user, caps, req),
         "can_edit": access.may_edit_request(user, caps, req),
-        "signing": signing,
-        "signer_states": signers.states(req, signing) if signing else [],
+        **kinds.detail_context(req),
         "can_cancel": access.may_cancel_request(user, caps, req),
         "show_internal": internal,
         "staff_view": access.is_staff(user),
@@ -156,24 +158,6 @@ def _detail_context(user: User, req: Request, caps: frozenset[str]) -> dict[str,
         "can_remind": access.may_remind(caps, req),
         "notifications": notifications_enabled(),
     }
-
-
-def _signing(req: Request) -> SignatureRequest | None:
-    """A signature request's signing side, its signers and their users read
-    along (two queries); None for a file request."""
-    if req.kind != Request.Kind.SIGNATURE:
-        return None
-    signing = (
-        SignatureRequest.objects.select_related("signed_version")
-        .prefetch_related(
-            Prefetch("signers", queryset=Signer.objects.select_related("user"))
-        )
-        .filter(request=req)
-        .first()
-    )
-    if signing is not None:
-        req.signing = signing  # for req.shown_status
-    return signing
 
 
 def _detail_page(
@@ -456,18 +440,10 @@ def edit(request: HttpRequest, request_uuid: UUID) -> HttpResponse:
         "choices": choices,
         "recipient_errors": recipient_errors,
         "signature": signature,
-        "signer_rows": _signer_rows(req) if signature else [],
+        **kinds.edit_context(req),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "requests/edit.html", context, status=status)
-
-
-def _signer_rows(req: Request) -> list[Signer]:
-    return list(
-        Signer.objects.filter(signing__request=req)
-        .select_related("user")
-        .order_by("position")
-    )
 
 
 def _split_recipient_errors(form: forms.Form, error: ValidationError) -> list[str]:

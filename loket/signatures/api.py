@@ -1,14 +1,15 @@
 """/api/v1: signature requests, their signing, Verify and the firm's signing
 certificate.
 
-The same access and actions as the Signatures pages (loket/signatures, decision
-006), with the permissions of `loket.signatures.permissions`: a file or request
-out of sight is a 404, a missing capability a 403 (asking for signatures is for
-staff holding `activities.create`; signing for the request's signers who still
-hold it), a broken rule a 422 and a step the request's state does not allow
-(already answered, not your turn, closed) a 409.
+The same lookups and actions as the Signatures pages (decision 006), through
+`lookups.py` and `loket.access.signatures`: a file or request out of sight is
+a 404, a missing capability a 403 (asking for signatures is for staff holding
+`activities.create`; signing for the request's signers who still hold it), a
+broken rule a 422 and a step the request's state does not allow (already
+answered, not your turn, closed) a 409.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
@@ -31,7 +32,7 @@ from loket.audit.actions import client_ip
 from loket.files import storage
 from loket.files.models import File, FileVersion
 from loket.requests.models import Request
-from loket.signatures import actions, flow, pdf, permissions
+from loket.signatures import actions, boxes, lookups, pdf, sealing
 from loket.signatures.drawing import read_drawing
 from loket.signatures.forms import VerifyForm
 from loket.signatures.models import (
@@ -39,6 +40,12 @@ from loket.signatures.models import (
     Signer,
     SigningCertificate,
     firm_trust_roots,
+)
+from loket.signatures.signers import (
+    eligible_signers,
+    needs_code,
+    signer_for,
+    waiting_for,
 )
 
 router = Router(tags=["signatures"])
@@ -157,7 +164,7 @@ class SignIn(Schema):
         False,
         description="I agree to sign this document electronically (once is enough).",
     )
-    typed_name: str | None = Field(None, max_length=flow.TYPED_NAME_MAX)
+    typed_name: str | None = Field(None, max_length=actions.TYPED_NAME_MAX)
     drawing: str | None = Field(
         None,
         description="The drawn signature: a PNG, in base64 or as a data: URL.",
@@ -165,7 +172,7 @@ class SignIn(Schema):
 
 
 class DeclineIn(Schema):
-    reason: str = Field(..., max_length=flow.REASON_MAX)
+    reason: str = Field(..., max_length=actions.REASON_MAX)
 
 
 class CodeIn(Schema):
@@ -237,24 +244,25 @@ def _signer_out(row: Signer, *, staff: bool) -> SignerOut:
     )
 
 
-def _answer(user: User, signing: SignatureRequest) -> SigningOut:
-    """What the signing side looks like to `user`, read afresh."""
+def _answer(user: User, signing: SignatureRequest, caps: frozenset[str]) -> SigningOut:
+    """What the signing side looks like to `user`, holding `caps` on its
+    entity, read afresh."""
     signing = SignatureRequest.objects.select_related(
         "request__entity", "file", "signed_version"
     ).get(pk=signing.pk)
     rows = list(
         signing.signers.select_related("user").defer("image_png").order_by("position")
     )
-    staff = user.is_staff_member
-    mine = permissions.may_sign(user, signing)
+    staff = access.is_staff(user)
+    mine = next((row for row in rows if row.user_id == user.pk), None)
     you = None
-    if mine is not None:
+    if mine is not None and access.may_sign(user, caps, mine):
         mine.signing = signing
         you = CallerOut(
             position=mine.position,
             status=Signer.Status(mine.status),
-            needs_code=flow.needs_code(mine),
-            waiting_for=[PersonRef.model_validate(u) for u in flow.waiting_for(mine)],
+            needs_code=needs_code(mine),
+            waiting_for=[PersonRef.model_validate(u) for u in waiting_for(mine)],
         )
     request = signing.request
     version = signing.signed_version
@@ -264,14 +272,18 @@ def _answer(user: User, signing: SignatureRequest) -> SigningOut:
         status=Request.Status(request.status),
         state=SignatureRequest.State(signing.state),
         ordered=signing.ordered,
-        auth_method="email" if signing.auth_method == flow.EMAIL_CODE else "none",
+        auth_method=(
+            "email"
+            if signing.auth_method == SignatureRequest.AuthMethod.EMAIL
+            else "none"
+        ),
         file=signing.file.uuid,
         document_name=signing.document_name,
         sha256_original=signing.sha256_original,
         sha256_prepared=signing.sha256_prepared,
         sha256_signed=signing.sha256_signed or None,
         signed_version=version.uuid if version else None,
-        processing=flow.processing(signing),
+        processing=sealing.processing(signing),
         problem=signing.problem if staff else None,
         signers=[_signer_out(row, staff=staff) for row in rows],
         caller=you,
@@ -281,23 +293,13 @@ def _answer(user: User, signing: SignatureRequest) -> SigningOut:
 # Lookups and input.
 
 
-def _signer(request: HttpRequest, request_uuid: UUID) -> tuple[User, SignatureRequest]:
-    """The caller and a request they may sign: 404 out of sight, 403 for those
-    who see it but may not sign it."""
-    user = caller(request)
-    signing = permissions.visible_signing(user, request_uuid)
-    permissions.signer(user, signing)
-    return user, signing
-
-
 def _signers(file: File, uuids: list[UUID]) -> list[User]:
     """The people named, in the order given: each must be someone who may be
     asked to sign on the file's entity (422 otherwise)."""
     if len(set(uuids)) != len(uuids):
         raise ValidationError({"signers": _("Name each signer once.")}, code="invalid")
     found = {
-        user.uuid: user
-        for user in flow.eligible_signers(file.entity).filter(uuid__in=uuids)
+        user.uuid: user for user in eligible_signers(file.entity).filter(uuid__in=uuids)
     }
     if len(found) != len(uuids):
         raise unknown(
@@ -308,25 +310,25 @@ def _signers(file: File, uuids: list[UUID]) -> list[User]:
 
 
 def _boxes(
-    file: File, boxes: list[BoxIn | None] | None, count: int
+    file: File, given: list[BoxIn | None] | None, count: int
 ) -> list[pdf.SignatureBox] | None:
     """One box per signer, placed ones checked against the page; None when
     every box is left at the default place."""
-    if boxes is None:
+    if given is None:
         return None
-    if len(boxes) != count:
+    if len(given) != count:
         raise ValidationError(
             {"boxes": _("Give one signature box per signer.")}, code="invalid"
         )
-    if not any(boxes):
+    if not any(given):
         return None
     version = file.current_version
     if version is None or not version.is_available:
         return None  # request_signature refuses the file, saying why
-    info = pdf.inspect(flow.read_blob(version.blob))
+    info = pdf.inspect(storage.read_blob(version.blob))
     try:
         placed = [
-            flow.placed_box(
+            boxes.placed_box(
                 info,
                 page=box.page,
                 x=box.x,
@@ -336,11 +338,11 @@ def _boxes(
             )
             if box
             else None
-            for box in boxes
+            for box in given
         ]
     except ValidationError as error:
         raise ValidationError({"boxes": error.messages}, code="invalid") from error
-    return flow.boxes_for(info, placed)
+    return boxes.boxes_for(info, placed)
 
 
 def _drawing(value: str) -> bytes:
@@ -366,7 +368,7 @@ def create_signature_request(
     evidence page added. For staff members holding `activities.create` on the
     file's entity; the firm's signing certificate must be installed."""
     user = caller(request)
-    file = permissions.staff_file(user, file_uuid)
+    file, caps = lookups.get_file_for_signature_request(user, file_uuid)
     signers = _signers(file, payload.signers)
     made = actions.request_signature(
         file,
@@ -379,10 +381,24 @@ def create_signature_request(
         boxes=_boxes(file, payload.boxes, len(signers)),
         email_code=payload.email_code,
     )
-    return _answer(user, made.signing)
+    return _answer(user, made.signing, caps)
 
 
 # The signing side.
+
+
+def _as_signer(
+    request: HttpRequest,
+    request_uuid: UUID,
+    act: Callable[[User, SignatureRequest], object],
+) -> SigningOut:
+    """One of the signer's steps: the request the caller may sign (404 out of
+    sight, 403 for those who see it but may not sign it), `act` on it, and
+    the signing side as it is now."""
+    user = caller(request)
+    signing, _signer, caps = lookups.get_signer_for_user(user, request_uuid)
+    act(user, signing)
+    return _answer(user, signing, caps)
 
 
 @router.get(
@@ -395,7 +411,8 @@ def get_signing(request: HttpRequest, request_uuid: UUID) -> SigningOut:
     (IP address and user agent for staff only) and, for a signer, what they
     still have to do. Whoever sees the request."""
     user = caller(request)
-    return _answer(user, permissions.visible_signing(user, request_uuid))
+    signing, caps = lookups.get_signing_for_user(user, request_uuid)
+    return _answer(user, signing, caps)
 
 
 @router.get(
@@ -408,8 +425,8 @@ def download_signing_document(
     """The PDF with the signatures so far (once completed: the signed version).
     A signer's first download is recorded as their viewing it."""
     user = caller(request)
-    signing = permissions.visible_signing(user, request_uuid)
-    if permissions.may_sign(user, signing) is not None:
+    signing, caps = lookups.get_signing_for_user(user, request_uuid)
+    if access.may_sign(user, caps, signer_for(signing, user)):
         actions.record_view(signing, actor=user, ip=client_ip(request) or "")
     # The working copy is a blob with no version of its own: described as one.
     document = FileVersion(
@@ -427,9 +444,11 @@ def download_signing_document(
 )
 def consent_to_sign(request: HttpRequest, request_uuid: UUID) -> SigningOut:
     """The signer agrees to sign this document electronically (recorded once)."""
-    user, signing = _signer(request, request_uuid)
-    actions.record_consent(signing, actor=user)
-    return _answer(user, signing)
+    return _as_signer(
+        request,
+        request_uuid,
+        lambda user, signing: actions.record_consent(signing, actor=user),
+    )
 
 
 @router.post(
@@ -444,22 +463,24 @@ def sign_document(
     given before. The signature, IP address and user agent are recorded now;
     the worker stamps and signs the PDF (`processing` until then). 409 when it
     is not the signer's turn or they answered already."""
-    user, signing = _signer(request, request_uuid)
-    if payload.drawing and payload.typed_name:
-        raise ValidationError(
-            {"signature": _("Draw your signature or type your name, not both.")},
-            code="invalid",
+
+    def sign(user: User, signing: SignatureRequest) -> object:
+        if payload.drawing and payload.typed_name:
+            raise ValidationError(
+                {"signature": _("Draw your signature or type your name, not both.")},
+                code="invalid",
+            )
+        return actions.sign(
+            signing,
+            actor=user,
+            consent=payload.consent,
+            image_png=_drawing(payload.drawing) if payload.drawing else None,
+            typed_name=payload.typed_name or "",
+            ip=client_ip(request) or "",
+            user_agent=request.headers.get("User-Agent", ""),
         )
-    actions.sign(
-        signing,
-        actor=user,
-        consent=payload.consent,
-        image_png=_drawing(payload.drawing) if payload.drawing else None,
-        typed_name=payload.typed_name or "",
-        ip=client_ip(request) or "",
-        user_agent=request.headers.get("User-Agent", ""),
-    )
-    return _answer(user, signing)
+
+    return _as_signer(request, request_uuid, sign)
 
 
 @router.post(
@@ -472,9 +493,13 @@ def decline_to_sign(
 ) -> SigningOut:
     """The signer will not sign, with a reason: the request is closed as
     declined and the reason goes to its comments."""
-    user, signing = _signer(request, request_uuid)
-    actions.decline_signature(signing, actor=user, reason=payload.reason)
-    return _answer(user, signing)
+    return _as_signer(
+        request,
+        request_uuid,
+        lambda user, signing: actions.decline_signature(
+            signing, actor=user, reason=payload.reason
+        ),
+    )
 
 
 @router.post(
@@ -485,9 +510,11 @@ def decline_to_sign(
 def send_signing_code(request: HttpRequest, request_uuid: UUID) -> SigningOut:
     """For a request that asks for an e-mail code: send the signer a new
     six-digit code (one every 30 seconds at most)."""
-    user, signing = _signer(request, request_uuid)
-    actions.send_signing_code(signing, actor=user)
-    return _answer(user, signing)
+    return _as_signer(
+        request,
+        request_uuid,
+        lambda user, signing: actions.send_signing_code(signing, actor=user),
+    )
 
 
 @router.post(
@@ -500,9 +527,13 @@ def confirm_signing_code(
 ) -> SigningOut:
     """The code from the e-mail: valid for 10 minutes and 5 tries; once
     confirmed, the signer may sign for 30 minutes."""
-    user, signing = _signer(request, request_uuid)
-    actions.confirm_signing_code(signing, actor=user, code=payload.code)
-    return _answer(user, signing)
+    return _as_signer(
+        request,
+        request_uuid,
+        lambda user, signing: actions.confirm_signing_code(
+            signing, actor=user, code=payload.code
+        ),
+    )
 
 
 # Verify and the certificate.

@@ -2,11 +2,14 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from loket.requests import models as request_models
 from loket.requests.models import Request
 from loket.signatures import certificates, pdf
 
@@ -17,6 +20,20 @@ EXPIRY_WARNING = dt.timedelta(days=30)
 class SigningCertificateQuerySet(models.QuerySet["SigningCertificate"]):
     def current(self) -> "SigningCertificate | None":
         return self.filter(is_current=True).first()
+
+    def for_signing(self) -> "SigningCertificate":
+        """The current certificate, to sign with: refused (ValidationError) while
+        none is installed or the current one has expired."""
+        certificate = self.current()
+        if certificate is None or certificate.has_expired:
+            raise ValidationError(
+                gettext(
+                    "Signature requests need the firm's signing certificate: an "
+                    "administrator installs one in Settings → Signing certificate."
+                ),
+                code="no_certificate",
+            )
+        return certificate
 
 
 class SigningCertificate(models.Model):
@@ -159,8 +176,13 @@ class SignatureRequest(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Waiting for signatures")
         COMPLETED = "completed", _("Signed by everyone")
-        DECLINED = "declined", _("Declined")
+        # The request shows as declined (requests read this value, unimported).
+        DECLINED = request_models.DECLINED, _("Declined")
         FAILED = "failed", _("Signing failed")
+
+    class AuthMethod(models.TextChoices):
+        NONE = "none", _("None: signed in is enough")
+        EMAIL = "email", _("A code sent by e-mail")
 
     request = models.OneToOneField(
         "requests.Request", on_delete=models.CASCADE, related_name="signing"
@@ -172,11 +194,8 @@ class SignatureRequest(models.Model):
     auth_method = models.CharField(
         _("identity check"),
         max_length=16,
-        choices=[
-            ("none", _("None: signed in is enough")),
-            ("email", _("A code sent by e-mail")),
-        ],
-        default="none",
+        choices=AuthMethod.choices,
+        default=AuthMethod.NONE,
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     # The document with the evidence page and the signatures so far.

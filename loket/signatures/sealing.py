@@ -8,12 +8,11 @@ storage failed) keeps what was done so far and the reason, in words, on
 `SignatureRequest.problem`; it is tried again after 1, 5 and 25 minutes (the
 task queue's `run_after`, or `requeue_signing` run by the scheduler when the
 queue cannot defer). After the last try the request has *failed*: the staff
-who follow it are told, and "Retry now" (`retry_signing`) starts again. A
-cancelled request is not processed any further.
+who follow it are told, and "Retry now" (`actions.retry_signing`) starts
+again. A cancelled request is not processed any further.
 """
 
 import datetime as dt
-import io
 import logging
 import os
 from functools import partial
@@ -27,7 +26,6 @@ from django.utils.translation import gettext as _
 
 from loket import access
 from loket.access import Capability
-from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
 from loket.files import actions as file_actions
@@ -35,8 +33,13 @@ from loket.files import storage
 from loket.files.models import FileVersion
 from loket.notifications import notify
 from loket.requests.models import Request
-from loket.signatures import flow, pdf
-from loket.signatures.models import SignatureRequest, Signer, SigningSettings
+from loket.signatures import pdf
+from loket.signatures.models import (
+    SignatureRequest,
+    Signer,
+    SigningCertificate,
+    SigningSettings,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,17 @@ def in_progress(signing: SignatureRequest) -> bool:
     """Is the worker still to do something for this request? Not when it is
     completed, declined or failed, nor when the request was cancelled."""
     return signing.state == SignatureRequest.State.OPEN and signing.request.is_open
+
+
+def processing(signing: SignatureRequest) -> bool:
+    """Are signatures recorded that the worker has not stamped yet (and will:
+    the request is neither failed nor cancelled)?"""
+    return (
+        in_progress(signing)
+        and signing.signers.filter(
+            status=Signer.Status.SIGNED, stamped_at__isnull=True
+        ).exists()
+    )
 
 
 def process_signatures(
@@ -110,8 +124,8 @@ def _stamp_and_seal(signing: SignatureRequest) -> None:
     unsigned = signing.signers.exclude(status=Signer.Status.SIGNED).exists()
     if not pending and unsigned:
         return  # nothing to do until someone signs
-    credentials = flow._certificate().credentials()
-    data = flow.read_blob(signing.working_blob)
+    credentials = SigningCertificate.objects.for_signing().credentials()
+    data = storage.read_blob(signing.working_blob)
     for signer in pending:
         assert signer.signed_at is not None
         signed = pdf.stamp_and_sign(
@@ -125,7 +139,7 @@ def _stamp_and_seal(signing: SignatureRequest) -> None:
             reason=_("Signed through %(firm)s") % {"firm": settings.LOKET_FIRM_NAME},
             timestamp_url=settings.LOKET_TSA_URL or None,
         )
-        blob = flow._store(signed.data, signing.document_name)
+        blob = storage.store_bytes(signed.data, signing.document_name).blob
         # Each signature is kept at once: a later one failing does not undo it.
         try:
             with transaction.atomic():
@@ -167,7 +181,7 @@ def _evidence(
                 email=row.user.email,
                 auth_method=(
                     _("Signed in, code sent by e-mail")
-                    if signing.auth_method == flow.EMAIL_CODE
+                    if signing.auth_method == SignatureRequest.AuthMethod.EMAIL
                     else _("Signed in to Loket")
                 ),
                 ip_address=row.ip_address,
@@ -226,11 +240,11 @@ def _complete(
         evidence = _seal(record_pdf, credentials)
     else:
         sealed = _seal(data, credentials, _evidence(signing, signed_sha))
-    stored = [storage.store_stream(io.BytesIO(sealed.data), signing.document_name)]
+    stored = [storage.store_bytes(sealed.data, signing.document_name)]
     try:
         if evidence is not None:
             name = evidence_name(signing.document_name)
-            stored.append(storage.store_stream(io.BytesIO(evidence.data), name))
+            stored.append(storage.store_bytes(evidence.data, name))
         with transaction.atomic():
             _store_and_close(signing, sealed, stored)
     except Exception:
@@ -386,40 +400,6 @@ def _attempt_failed(signing: SignatureRequest, error: BaseException) -> None:
             ),
             robust=True,
         )
-
-
-@transaction.atomic
-def retry_signing(signing: SignatureRequest, *, actor: User) -> SignatureRequest:
-    """Staff's "Retry now" once signing has failed: a fresh series of tries,
-    the first at once. Refused for a request that did not fail or was
-    cancelled."""
-    signing = SignatureRequest.objects.select_for_update().get(pk=signing.pk)
-    request = signing.request
-    if not request.is_open:
-        raise ValidationError(
-            _("This request is closed: it is not signed any further."),
-            code="conflict",
-        )
-    if signing.state != SignatureRequest.State.FAILED:
-        raise ValidationError(
-            _("Only a signature request whose signing failed can be retried."),
-            code="conflict",
-        )
-    problem = signing.problem
-    signing.state = SignatureRequest.State.OPEN
-    signing.attempts = 0
-    signing.problem = ""
-    signing.next_attempt_at = timezone.now()
-    signing.save(update_fields=["state", "attempts", "problem", "next_attempt_at"])
-    record(
-        Event.Verb.SIGNATURE_RETRIED,
-        actor=actor,
-        target=request,
-        entity=request.entity,
-        data={"problem": problem[:500]},
-    )
-    transaction.on_commit(partial(enqueue, signing.pk), robust=True)
-    return signing
 
 
 def requeue_signing() -> int:

@@ -1,73 +1,73 @@
 from django.urls import path
 
-from loket.signatures import views
+from loket.signatures.views import certificates, requesting, signing, verifying
 
 app_name = "signatures"
 
 urlpatterns = [
     path(
         "settings/signing-certificate/",
-        views.certificate,
+        certificates.certificate,
         name="certificate",
     ),
     path(
         "settings/signing-certificate/import/",
-        views.import_certificate,
+        certificates.import_certificate,
         name="import-certificate",
     ),
     path(
         "settings/signing-certificate/generate/",
-        views.generate_certificate,
+        certificates.generate_certificate,
         name="generate-certificate",
     ),
-    path("signatures/verify/", views.verify, name="verify"),
+    path("signatures/verify/", verifying.verify, name="verify"),
     path(
         "activities/new/signature-request/",
-        views.pick_document,
+        requesting.pick_document,
         name="pick",
     ),
     path(
         "activities/new/signature-request/<uuid:entity_uuid>/upload/",
-        views.upload_document,
+        requesting.upload_document,
         name="upload",
     ),
     path(
         "activities/new/signature-request/<uuid:entity_uuid>/commit/",
-        views.commit_document,
+        requesting.commit_document,
         name="commit",
     ),
     path(
         "files/<uuid:file_uuid>/request-signature/",
-        views.new_signature_request,
+        requesting.new_signature_request,
         name="new",
     ),
     path(
         "files/<uuid:file_uuid>/request-signature/pages/<int:page>.png",
-        views.file_page_image,
+        requesting.file_page_image,
         name="file-page",
     ),
-    path("signatures/<uuid:request_uuid>/sign/", views.sign, name="sign"),
-    path("signatures/<uuid:request_uuid>/decline/", views.decline, name="decline"),
-    path("signatures/<uuid:request_uuid>/code/", views.send_code, name="send-code"),
+    path("signatures/<uuid:request_uuid>/sign/", signing.sign, name="sign"),
+    path("signatures/<uuid:request_uuid>/decline/", signing.decline, name="decline"),
+    path("signatures/<uuid:request_uuid>/code/", signing.send_code, name="send-code"),
     path(
         "signatures/<uuid:request_uuid>/code/confirm/",
-        views.confirm_code,
+        signing.confirm_code,
         name="confirm-code",
     ),
     path(
         "signatures/<uuid:request_uuid>/pages/<int:page>.png",
-        views.page_image,
+        signing.page_image,
         name="page",
     ),
     path(
         "signatures/<uuid:request_uuid>/status/",
-        views.signing_status,
+        signing.signing_status,
         name="status",
     ),
-    path("signatures/<uuid:request_uuid>/retry/", views.retry, name="retry"),
+    path("signatures/<uuid:request_uuid>/retry/", signing.retry, name="retry"),
     path(
         "settings/signing-certificate/settings/",
-        views.signing_settings,
+        certificates.signing_settings,
         name="signing-settings",
     ),
 ]

@@ -1,25 +1,33 @@
-"""Where each signer of a signature request stands, read from its `Signer`
-rows: for the request's page, the home pages and the reminders. Only reads;
-the changes are loket.signatures.flow's.
+"""Who may be asked to sign, and where each signer of a signature request
+stands, read from its `Signer` rows: for the sign page, the request's page,
+the home pages and the reminders. Only reads; the changes are `actions.py`'s.
 
 In ordered mode it is one signer's turn at a time: the first who has not
 signed. Their turn started when the signer before them signed (the first
 signer's when the request was sent); reminders count from then.
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loket import access
+from loket.access import Capability
 from loket.accounts.models import User
+from loket.entities.models import Entity
 from loket.requests.models import Recipient, Request
 from loket.signatures.models import SignatureRequest, Signer
 
 State = SignatureRequest.State
+
+# How long a confirmed e-mail code lets the signer sign.
+CODE_CONFIRMED_FOR = dt.timedelta(minutes=30)
 
 # What the request's page says of a signer.
 SIGNED = "signed"
@@ -35,6 +43,35 @@ LABELS = {
     WAITING: _("Waiting for an earlier signer"),
     STOPPED: _("Not signed"),
 }
+
+
+def eligible_signers(entity: Entity) -> "QuerySet[User]":
+    """Who may be asked to sign on `entity`: contacts with Contact – Entity
+    Staff and staff members, anyone holding `activities.create` there."""
+    return access.people_with(entity, Capability.ACTIVITIES_CREATE)
+
+
+def signer_for(signing: SignatureRequest, user: User) -> Signer | None:
+    """`user`'s row among the signers of `signing`, if they are one."""
+    return signing.signers.filter(user=user).first()
+
+
+def waiting_for(signer: Signer) -> list[User]:
+    """In ordered mode, the signers before `signer` who have not signed yet."""
+    if not signer.signing.ordered:
+        return []
+    before = signer.signing.signers.filter(position__lt=signer.position).exclude(
+        status=Signer.Status.SIGNED
+    )
+    return [row.user for row in before.select_related("user")]
+
+
+def needs_code(signer: Signer) -> bool:
+    """Must the signer still confirm an e-mail code before signing?"""
+    if signer.signing.auth_method != SignatureRequest.AuthMethod.EMAIL:
+        return False
+    confirmed = signer.code_verified_at
+    return confirmed is None or timezone.now() - confirmed > CODE_CONFIRMED_FOR
 
 
 @dataclass
