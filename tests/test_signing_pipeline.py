@@ -306,13 +306,11 @@ def test_on_a_queue_that_can_defer_the_retry_is_enqueued_to_run_later(
     closed_tsa: str,
     settings: Any,
 ) -> None:
-    from loket.signatures import tasks
-
     signing = ask(document, staff_owner, [contact])
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
     }
-    backend = tasks.process_signatures.get_backend()
+    backend = sealing.stamp_and_seal.get_backend()
     sign(signing, contact)
     [first] = backend.results  # type: ignore[attr-defined]
     assert list(first.args) == [signing.pk, None]

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from loket import access
 from loket.access import Capability
@@ -58,14 +59,21 @@ def enqueue(
 ) -> None:
     """Hand the work to the task queue. A backend that cannot defer (the
     immediate one) leaves a later retry to `requeue_signing`."""
-    from loket.signatures import tasks
-
-    task = tasks.process_signatures
+    task = stamp_and_seal
     if run_after is not None:
         if not task.get_backend().supports_defer:
             return
         task = task.using(run_after=run_after)
     task.enqueue(signing_id, attempt)
+
+
+@task()
+def stamp_and_seal(signing_id: int, attempt: int | None = None) -> None:
+    """The worker's part: stamp and sign what the signers signed, seal after
+    the last one. `attempt`: set on a retry (see `process_signatures`)."""
+    signing = SignatureRequest.objects.filter(pk=signing_id).first()
+    if signing is not None:
+        process_signatures(signing, attempt=attempt)
 
 
 def in_progress(signing: SignatureRequest) -> bool:
@@ -406,11 +414,9 @@ def requeue_signing() -> int:
     """Enqueue again the signing work the queue lost (a crash right after a
     commit) or could not defer (a retry with the immediate backend). Run by
     the scheduler; returns how many requests were enqueued."""
-    from loket.signatures import tasks
-
     now = timezone.now()
     lost = Q(next_attempt_at__lte=now - LOST_AFTER)
-    if not tasks.process_signatures.get_backend().supports_defer:
+    if not stamp_and_seal.get_backend().supports_defer:
         lost |= Q(next_attempt_at__lte=now, attempts__gt=0)
     due = list(
         SignatureRequest.objects.due_for_retry(now)

@@ -1,15 +1,14 @@
-"""Background work of signature requests."""
+"""Signing work queued by a Loket from before 2026-12-04 under this module's
+name; the task is `sealing.stamp_and_seal` now. Remove after a release every
+installation has run its queue empty on (`sealing.requeue_signing` would pick
+up a lost one anyway, after `sealing.LOST_AFTER`)."""
 
 from django_tasks import task
 
 from loket.signatures import sealing
-from loket.signatures.models import SignatureRequest
 
 
 @task()
 def process_signatures(signing_id: int, attempt: int | None = None) -> None:
-    """Stamp and sign what the signers signed; seal after the last one.
-    `attempt`: set on a retry (see sealing.process_signatures)."""
-    signing = SignatureRequest.objects.filter(pk=signing_id).first()
-    if signing is not None:
-        sealing.process_signatures(signing, attempt=attempt)
+    """Signing work queued by the earlier release: run it as the new task does."""
+    sealing.stamp_and_seal.call(signing_id, attempt)
