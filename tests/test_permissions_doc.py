@@ -94,8 +94,53 @@ def role_tables() -> str:
             "Held on one entity, or firm-wide (staff only) on every entity.",
             "",
             *_table(entity, on_entity),
+            "",
+            *_predicate_tables(),
         ]
     return "\n".join(lines)
+
+
+# The predicates: rules of several conditions, one module per feature.
+PREDICATE_MODULES = ["requests", "files", "signatures", "sharing"]
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def _predicate_tables() -> list[str]:
+    import importlib
+    import inspect
+
+    lines = [
+        "### Predicates",
+        "",
+        "Rules made of several conditions (staff or contact, a capability, the",
+        "object's state), each a function of `loket.access`; a page asks one once",
+        "and hands the template a boolean.",
+    ]
+    for name in PREDICATE_MODULES:
+        module = importlib.import_module(f"loket.access.{name}")
+        functions = [
+            (function_name, function)
+            for function_name, function in inspect.getmembers(
+                module, inspect.isfunction
+            )
+            if function.__module__ == module.__name__
+            and not function_name.startswith("_")
+        ]
+        lines += [
+            "",
+            f"#### `loket/access/{name}.py`",
+            "",
+            _row(["Predicate", "Rule"]),
+            _row(["---", "---"]),
+        ]
+        lines += [
+            _row([f"`{function_name}`", _first_paragraph(function.__doc__)])
+            for function_name, function in functions
+        ]
+    return lines
 
 
 def _generated_part(text: str) -> str:
