@@ -4,7 +4,7 @@ Hypothesis draws a firm (staff and contacts in every account state, contact and
 staff groups, entities, custom roles next to the built-in ones, and assignments
 that respect the rules of roles.actions), writes it with bulk_create, and
 compares every access function with `Model`: plain Python written from the
-rules in docs/permissions.md, not from access.py.
+rules in docs/permissions.md, not from loket/access/.
 """
 
 from collections.abc import Iterator

@@ -1,4 +1,4 @@
-"""The business rules of loket/files/actions.py, on the actions themselves:
+"""The business rules of loket/files/actions/, on the actions themselves:
 names and clashes, versions, the trash, limits and sharing, folders."""
 
 import hashlib

@@ -1,6 +1,6 @@
 """Fetching a request for the pages and the API alike: `get_request_for_user`
-(404 out of sight, 403 without the right), and the caller's finished upload a
-response is made of."""
+(404 out of sight, 403 without the right). The caller's finished upload a
+response is made of comes from `loket.files.lookups.get_finished_upload`."""
 
 from collections.abc import Callable
 from uuid import UUID

@@ -1,8 +1,8 @@
 """The firm's signing certificate: making, importing, describing, protecting.
 
-With `pdf.py` this is the only module that does cryptography (decision 003):
-`pdf.py` handles PDF files and signatures, this one X.509 certificates and
-private keys. Nothing here touches the database; `models.py` stores what these
+With the `pdf` package this is the only code that does cryptography (decision
+003): `pdf/` handles PDF files and signatures, this module X.509 certificates
+and private keys. Nothing here touches the database; `models.py` stores what these
 functions return.
 
 The private key is kept encrypted at rest as a PKCS#8 PEM (PBES2, AES-256)

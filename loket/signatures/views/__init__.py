@@ -8,5 +8,6 @@
 - `signing`: the sign page (sign, decline, the e-mail code, page images, the
   worker's status, Retry now);
 - `request_page`: what a request's page (loket.requests) shows of a
-  signature request, registered in `apps.py`.
+  signature request, registered in `apps.py`;
+- `previews`: a page of a PDF as a PNG, for `requesting` and `signing`.
 """
