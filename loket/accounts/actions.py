@@ -1,7 +1,6 @@
 """Every change to an account: atomic, each writing its history event."""
 
 import time
-from functools import partial
 from typing import Any
 
 from django.contrib import auth
@@ -15,6 +14,7 @@ from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
 from loket.core.changes import apply_changes
+from loket.core.effects import promise
 from loket.core.middleware import SIGNED_IN_AT
 from loket.entities.models import Entity
 from loket.notifications import tasks
@@ -77,7 +77,7 @@ def send_invitation(
         data={"resend": resend},
         request=request,
     )
-    transaction.on_commit(partial(tasks.send_invitation.enqueue, user.pk))
+    promise(tasks.send_invitation, user.pk)
     return user
 
 
@@ -155,7 +155,7 @@ def request_password_reset(user: User, *, request: HttpRequest) -> None:
     record(
         Event.Verb.PASSWORD_RESET_REQUESTED, actor=None, target=user, request=request
     )
-    transaction.on_commit(partial(tasks.send_password_reset.enqueue, user.pk))
+    promise(tasks.send_password_reset, user.pk)
 
 
 @transaction.atomic

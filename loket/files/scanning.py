@@ -86,7 +86,7 @@ def rescan_pending() -> int:
         .values_list("pk", flat=True)
     )
     for version_id in ids:
-        _enqueue(version_id)
+        scan_version.enqueue(version_id)
     return len(ids)
 
 

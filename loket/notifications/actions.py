@@ -3,7 +3,6 @@ user's preferences, the notification centre, following a request, a request's
 reminder schedule and "send a reminder now". Atomic; callers check permissions."""
 
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -201,5 +200,5 @@ def retry_email(email: OutgoingEmail, *, actor: User) -> OutgoingEmail:
     email.attempts = 0
     email.next_attempt_at = email.enqueued_at = timezone.now()
     email.save(update_fields=["status", "attempts", "next_attempt_at", "enqueued_at"])
-    transaction.on_commit(partial(outbox.enqueue, [email.pk]), robust=True)
+    promise(outbox.send_emails, [email.pk])
     return email

@@ -17,10 +17,9 @@ import logging
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.mime.image import MIMEImage
 from email.utils import formataddr, parseaddr
-from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -35,6 +34,7 @@ from django_tasks import task
 from loket.accounts.models import User
 from loket.audit.actions import Entry, record_many
 from loket.audit.models import Event
+from loket.core.effects import enqueue_at, promise
 from loket.entities.models import Entity
 from loket.notifications.models import OutgoingEmail
 from loket.requests.models import Request
@@ -151,7 +151,7 @@ def send(
     """Queue one e-mail: its log row now, its delivery after the commit."""
     row = _row(kind, to, message, entity, request)
     row.save()
-    transaction.on_commit(partial(enqueue, [row.pk]), robust=True)
+    promise(send_emails, [row.pk])
     return row
 
 
@@ -169,20 +169,8 @@ def send_many(
             OutgoingEmail.objects.filter(uuid__in=created).values_list("pk", flat=True)
         )
     for start in range(0, len(ids), BATCH_SIZE):
-        batch = ids[start : start + BATCH_SIZE]
-        transaction.on_commit(partial(enqueue, batch), robust=True)
+        promise(send_emails, ids[start : start + BATCH_SIZE])
     return rows
-
-
-def enqueue(ids: list[int], run_after: datetime | None = None) -> None:
-    """Hand rows to the `send_emails` task. A backend that cannot defer (the
-    immediate one) leaves a later retry to `requeue()`."""
-    sending = send_emails
-    if run_after is not None:
-        if not sending.get_backend().supports_defer:
-            return
-        sending = sending.using(run_after=run_after)
-    sending.enqueue(ids)
 
 
 @task()
@@ -288,7 +276,7 @@ def send_queued(ids: Sequence[int]) -> int:
             logger.warning("closing the SMTP connection failed", exc_info=True)
     _record(sent, failed)
     for row in retry:
-        enqueue([row.pk], run_after=row.next_attempt_at)
+        enqueue_at(row.next_attempt_at, send_emails, [row.pk])
     return len(sent)
 
 
@@ -377,7 +365,7 @@ def requeue() -> int:
     ids = list(waiting.order_by("next_attempt_at").values_list("pk", flat=True))
     OutgoingEmail.objects.filter(pk__in=ids).update(enqueued_at=now)
     for start in range(0, len(ids), BATCH_SIZE):
-        enqueue(ids[start : start + BATCH_SIZE])
+        send_emails.enqueue(ids[start : start + BATCH_SIZE])
     return len(ids)
 
 

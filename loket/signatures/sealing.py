@@ -29,6 +29,7 @@ from loket import access
 from loket.access import Capability
 from loket.audit.actions import record
 from loket.audit.models import Event
+from loket.core.effects import promise_at
 from loket.files import actions as file_actions
 from loket.files import storage
 from loket.files.models import FileVersion
@@ -49,22 +50,6 @@ RETRY_DELAYS = tuple(dt.timedelta(minutes=m) for m in (1, 5, 25))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # Work due this long ago that no worker has done is enqueued again.
 LOST_AFTER = dt.timedelta(minutes=10)
-
-
-def enqueue(
-    signing_id: int,
-    *,
-    attempt: int | None = None,
-    run_after: dt.datetime | None = None,
-) -> None:
-    """Hand the work to the task queue. A backend that cannot defer (the
-    immediate one) leaves a later retry to `requeue_signing`."""
-    task = stamp_and_seal
-    if run_after is not None:
-        if not task.get_backend().supports_defer:
-            return
-        task = task.using(run_after=run_after)
-    task.enqueue(signing_id, attempt)
 
 
 @task()
@@ -399,14 +384,8 @@ def _attempt_failed(signing: SignatureRequest, error: BaseException) -> None:
     if signing.state == SignatureRequest.State.FAILED:
         notify.notify_signing_failed(request)
     else:
-        transaction.on_commit(
-            partial(
-                enqueue,
-                signing.pk,
-                attempt=signing.attempts,
-                run_after=signing.next_attempt_at,
-            ),
-            robust=True,
+        promise_at(
+            signing.next_attempt_at, stamp_and_seal, signing.pk, signing.attempts
         )
 
 
@@ -429,5 +408,5 @@ def requeue_signing() -> int:
         next_attempt_at=now
     )
     for pk, attempts in due:
-        enqueue(pk, attempt=attempts)
+        stamp_and_seal.enqueue(pk, attempts)
     return len(due)

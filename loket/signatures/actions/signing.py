@@ -3,7 +3,6 @@ Retry now for a request whose signing failed (decision 007)."""
 
 import datetime as dt
 import secrets
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from loket.accounts.models import User
 from loket.audit.actions import record
 from loket.audit.models import Event
+from loket.core.effects import promise
 from loket.notifications import notify, outbox
 from loket.notifications.models import Kind
 from loket.requests import actions as request_actions
@@ -213,7 +213,7 @@ def sign(
     # task is lost).
     signing.next_attempt_at = now
     signing.save(update_fields=["next_attempt_at"])
-    transaction.on_commit(partial(sealing.enqueue, signing.pk), robust=True)
+    promise(sealing.stamp_and_seal, signing.pk, None)
     return signer
 
 
@@ -324,5 +324,5 @@ def retry_signing(signing: SignatureRequest, *, actor: User) -> SignatureRequest
         entity=request.entity,
         data={"problem": problem[:500]},
     )
-    transaction.on_commit(partial(sealing.enqueue, signing.pk), robust=True)
+    promise(sealing.stamp_and_seal, signing.pk, None)
     return signing
