@@ -61,8 +61,6 @@ def _unread(user: User) -> int:
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    from loket import access
-
     user = getattr(request, "user", None)
     menu: Any = []
     unread: Any = 0
